@@ -1,0 +1,40 @@
+# Targets for building, generating and testing init-osm-bootstrap.
+# `make help` lists them.
+
+SHELL := /usr/bin/env bash
+GO ?= go
+VERSION := $(shell cat VERSION)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BIN_DIR ?= bin
+# The Kubernetes release the test control plane is built from.
+KUBE_RELEASE ?= v1.37.2
+LDFLAGS := -s -w -X github.com/flomesh-io/init-osm-bootstrap/pkg/version.Commit=$(COMMIT)
+
+.PHONY: help build generate test test-tools lint fmt vet clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/init-osm-bootstrap (static)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN_DIR)/init-osm-bootstrap ./cmd/init-osm-bootstrap
+
+generate: ## regenerate deepcopy functions and manifests/crds from pkg/apis
+	$(GO) tool controller-gen object paths=./pkg/apis/...
+	hack/generate-crds.sh manifests/crds
+
+test-tools: ## build the test control plane (etcd, kube-apiserver, kubectl) into the cache
+	test/tools/build.sh $(KUBE_RELEASE) >/dev/null
+
+test: test-tools ## run every test, including those against a real API server
+	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) test -count=1 ./...
+
+lint: fmt vet ## gofmt and go vet
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+clean: ## remove build output (not the test control-plane cache)
+	rm -rf $(BIN_DIR)

@@ -1,0 +1,26 @@
+package controlplane
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// Main is the body of a test package's TestMain: it starts one control plane
+// for the whole package, stores it in *cp, runs the tests and stops it.
+// It returns the exit code for os.Exit.
+func Main(m *testing.M, cp **ControlPlane) int {
+	started, err := Start()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "control plane: %v\n", err)
+		return 1
+	}
+	*cp = started
+
+	code := m.Run()
+
+	if err := started.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "stop control plane: %v\n", err)
+	}
+	return code
+}
