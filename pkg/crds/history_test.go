@@ -102,13 +102,17 @@ func TestDiffCRDFindsChanges(t *testing.T) {
 		want   []string
 	}{
 		{
-			name:   "a description is not a change",
-			mutate: func(c *apiextensionsv1.CustomResourceDefinition) { setMode(c, func(p *apiextensionsv1.JSONSchemaProps) { p.Description = "new words" }) },
+			name: "a description is not a change",
+			mutate: func(c *apiextensionsv1.CustomResourceDefinition) {
+				setMode(c, func(p *apiextensionsv1.JSONSchemaProps) { p.Description = "new words" })
+			},
 		},
 		{
 			name: "an enum value added",
 			mutate: func(c *apiextensionsv1.CustomResourceDefinition) {
-				setMode(c, func(p *apiextensionsv1.JSONSchemaProps) { p.Enum = append(p.Enum, apiextensionsv1.JSON{Raw: []byte(`"b"`)}) })
+				setMode(c, func(p *apiextensionsv1.JSONSchemaProps) {
+					p.Enum = append(p.Enum, apiextensionsv1.JSON{Raw: []byte(`"b"`)})
+				})
 			},
 			want: []string{`v1 .spec.mode enum: ["a"] -> ["a","b"]`},
 		},
