@@ -76,14 +76,17 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          unknownCommand,
-		// The bare command becomes `apply` once that command exists.
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
-	root.AddCommand(newVersionCommand())
+	// The bare command is apply: the init container runs it without arguments.
+	apply := newApplyCommand()
+	root.RunE = apply.RunE
+	root.Flags().AddFlagSet(apply.Flags())
+
+	root.AddCommand(apply, newVersionCommand())
 	return root
 }
 
