@@ -10,13 +10,16 @@ BIN_DIR ?= bin
 KUBE_RELEASE ?= v1.37.2
 LDFLAGS := -s -w -X github.com/flomesh-io/init-osm-bootstrap/pkg/version.Commit=$(COMMIT)
 
-.PHONY: help build demo generate test test-tools lint fmt vet clean
+.PHONY: help build bench demo generate test test-tools lint fmt vet clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/init-osm-bootstrap (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN_DIR)/init-osm-bootstrap ./cmd/init-osm-bootstrap
+
+bench: build test-tools ## compare apply with kubectl on a local API server; prints ratios and peak memory
+	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) run ./test/cmd/bench -bin $(BIN_DIR)/init-osm-bootstrap
 
 demo: build test-tools ## run the demo against a throwaway local control plane
 	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) run ./test/cmd/localcp -- hack/demo.sh

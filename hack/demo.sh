@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
 # The local demo: run by `make demo` inside a throwaway control plane
 # (test/cmd/localcp sets KUBECONFIG and puts its kubectl first on PATH).
+# It upgrades a cluster that osm-edge v1.1.3 installed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin="$root/bin/init-osm-bootstrap"
+old="$root/test/testdata/previous-releases/osm-edge-v1.1.3"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+crds() {
+  kubectl get crds -o custom-columns='CRD:.metadata.name,BUNDLE:.metadata.annotations.openservicemesh\.io/bundle-version,SERVED:.spec.versions[?(@.served==true)].name,STORED:.status.storedVersions,CONVERSION:.spec.conversion.strategy'
+}
 
-step "init-osm-bootstrap version"
-"$root/bin/init-osm-bootstrap" version
+step "$("$bin" version | head -1)"
+"$bin" version
 
-step "install the embedded bundle's manifests"
-kubectl apply --server-side -f "$root/manifests/crds" >/dev/null
-kubectl wait --for condition=Established --timeout=60s -f "$root/manifests/crds" >/dev/null
-kubectl get crds -o custom-columns='CRD:.metadata.name,VERSIONS:.spec.versions[*].name,STORAGE:.status.storedVersions'
-
-step "create a custom resource of each storage version"
+step "osm-edge v1.1.3 installs its CRDs with client-side kubectl apply"
 kubectl create namespace osm-system >/dev/null
-for dir in "$root"/test/testdata/objects/*/; do
-  crd=$(basename "$dir")
-  storage=$(kubectl get crd "$crd" -o jsonpath='{.spec.versions[?(@.storage==true)].name}')
-  kubectl create -f "$dir/$storage.yaml"
-done
+kubectl apply -f "$old" >/dev/null
+kubectl wait --for condition=Established --timeout=60s -f "$old" >/dev/null
+crds
+
+step "a user stores a TrafficSplit in v1alpha2, v1.1.3's storage version"
+kubectl create -f "$root/test/testdata/objects/trafficsplits.split.smi-spec.io/v1alpha2.yaml"
+
+step "init-osm-bootstrap apply --conversion none: refused, nothing written"
+"$bin" apply --namespace osm-system --conversion none --log-format console || echo "(exit code $?)"
+
+step "init-osm-bootstrap apply, with the conversion webhook at https://127.0.0.1:9443"
+"$bin" apply --namespace osm-system --webhook-url https://127.0.0.1:9443 --log-format console
+crds
+
+step "a second run writes nothing"
+"$bin" apply --namespace osm-system --webhook-url https://127.0.0.1:9443 --log-format console 2>&1 | tail -1
+
+step "no last-applied-configuration annotation, one field manager"
+kubectl get crd trafficsplits.split.smi-spec.io \
+  -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}{"managers: "}{.metadata.managedFields[*].manager}{"\n"}'
+
+step "the TrafficSplit, read in the version it is stored in"
+kubectl get trafficsplits.v1alpha2.split.smi-spec.io -n osm-system -o yaml | grep -A8 '^  spec:' || \
+  kubectl get trafficsplits.v1alpha2.split.smi-spec.io -n osm-system -o jsonpath='{.items[0].spec}{"\n"}'

@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/certs"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
@@ -128,14 +129,18 @@ func (o *applyOptions) run(ctx context.Context, cmd *cobra.Command) error {
 	}
 	defer s.close()
 
-	bundle, err := crds.Embedded()
-	if err != nil {
-		return err
-	}
 	bundleVersion, err := version.Parse()
 	if err != nil {
 		return err
 	}
+	// Decoding and validating the bundle takes tens of milliseconds; it
+	// overlaps the first round trips to the API server.
+	loaded := make(chan bundleOrError, 1)
+	go func() {
+		b, err := crds.Embedded()
+		loaded <- bundleOrError{b, err}
+	}()
+
 	retry := newRetrier(s.log)
 	if err := checkServer(s, retry); err != nil {
 		return err
@@ -145,9 +150,13 @@ func (o *applyOptions) run(ctx context.Context, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	ext, err := apiextensionsclient.NewForConfig(s.config)
+	ext, err := apiextensionsclient.NewForConfig(protobuf(s.config))
 	if err != nil {
 		return fmt.Errorf("build client: %w", err)
+	}
+	b := <-loaded
+	if b.err != nil {
+		return b.err
 	}
 	applier := &crds.Applier{
 		Client: ext.ApiextensionsV1().CustomResourceDefinitions(),
@@ -160,8 +169,23 @@ func (o *applyOptions) run(ctx context.Context, cmd *cobra.Command) error {
 			DryRun:         o.dryRun,
 		},
 	}
-	_, err = applier.Apply(s.ctx, bundle)
+	_, err = applier.Apply(s.ctx, b.bundle)
 	return err
+}
+
+type bundleOrError struct {
+	bundle *crds.Bundle
+	err    error
+}
+
+// protobuf returns a copy of cfg that talks protobuf, which CRDs (a built-in
+// kind) support: reading 19 large CRDs decodes several times faster than
+// from JSON. Server-side apply bodies are still sent as JSON.
+func protobuf(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	c.ContentType = "application/vnd.kubernetes.protobuf"
+	return c
 }
 
 // conversionFor builds the conversion stanza the flags ask for, reading the

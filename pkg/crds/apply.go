@@ -59,6 +59,9 @@ type Outcome struct {
 	// Unserved lists versions not served for lack of a conversion webhook.
 	Unserved []string
 	Reason   string
+
+	// ready: the server's answer already showed the CRD established.
+	ready bool
 }
 
 // Apply creates or updates every CRD of the bundle, then waits until each is
@@ -83,7 +86,7 @@ func (a *Applier) Apply(ctx context.Context, bundle *Bundle) ([]Outcome, error) 
 	}
 
 	if !a.Options.DryRun {
-		if err := a.waitEstablished(ctx, appliedNames(outcomes)); err != nil {
+		if err := a.waitEstablished(ctx, notReady(outcomes)); err != nil {
 			return outcomes, err
 		}
 	}
@@ -160,13 +163,22 @@ func (a *Applier) applyOne(ctx context.Context, d *decision) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	applied, err := a.serverSideApply(ctx, d.desired.crd)
+	body, err := applyBody(d.desired.crd)
 	if err != nil {
 		return out, err
+	}
+	applied := d.live
+	if moved || !upToDate(d.live, body) {
+		if applied, err = a.sendApply(ctx, d.name, body); err != nil {
+			return out, err
+		}
 	}
 
 	out.Result = resultOf(d.live, applied, moved, a.Options.DryRun)
 	out.Conflicts = takenOver(before, applied)
+	if out.ready, _, err = readiness(applied); err != nil {
+		return out, err
+	}
 	a.Log.Info("CRD applied",
 		zap.String("crd", d.name),
 		zap.String("result", string(out.Result)),
@@ -209,18 +221,24 @@ func (a *Applier) moveOwnership(ctx context.Context, d *decision) (bool, error) 
 	return false, fmt.Errorf("move field ownership of CRD %s: still conflicting after %d attempts", d.name, maxOwnershipAttempts)
 }
 
+// serverSideApply applies the CRD's apply configuration.
 func (a *Applier) serverSideApply(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) (*apiextensionsv1.CustomResourceDefinition, error) {
 	body, err := applyBody(crd)
 	if err != nil {
 		return nil, err
 	}
+	return a.sendApply(ctx, crd.Name, body)
+}
+
+// sendApply sends an apply configuration with a forced server-side apply.
+func (a *Applier) sendApply(ctx context.Context, name string, body []byte) (*apiextensionsv1.CustomResourceDefinition, error) {
 	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: ptr.To(true)}
 	if a.Options.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	applied, err := a.patch(ctx, crd.Name, types.ApplyPatchType, body, opts)
+	applied, err := a.patch(ctx, name, types.ApplyPatchType, body, opts)
 	if err != nil {
-		return nil, fmt.Errorf("apply CRD %s: %w", crd.Name, err)
+		return nil, fmt.Errorf("apply CRD %s: %w", name, err)
 	}
 	return applied, nil
 }
@@ -299,10 +317,11 @@ func (a *Applier) logSummary(outcomes []Outcome, took time.Duration) {
 		zap.Bool("dryRun", a.Options.DryRun))
 }
 
-func appliedNames(outcomes []Outcome) []string {
+// notReady names the applied CRDs not yet known to be established.
+func notReady(outcomes []Outcome) []string {
 	var names []string
 	for _, o := range outcomes {
-		if o.Result != ResultSkipped {
+		if o.Result != ResultSkipped && !o.ready {
 			names = append(names, o.Name)
 		}
 	}

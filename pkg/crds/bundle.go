@@ -12,11 +12,13 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
+	runtimejson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/manifests"
 )
@@ -43,24 +45,34 @@ func Load(fsys fs.FS) (*Bundle, error) {
 		return nil, fmt.Errorf("read bundle: %w", err)
 	}
 
-	decoder := newStrictDecoder()
-	b := &Bundle{}
-	var errs []error
+	var names []string
 	for _, e := range entries {
-		if e.IsDir() || path.Ext(e.Name()) != manifestExt {
-			continue
+		if !e.IsDir() && path.Ext(e.Name()) == manifestExt {
+			names = append(names, e.Name())
 		}
-		crd, err := loadFile(fsys, e.Name(), decoder)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", e.Name(), err))
-			continue
-		}
-		b.crds = append(b.crds, crd)
 	}
+
+	// Files load in parallel: decoding YAML dominates the binary's start.
+	decoder := newStrictDecoder()
+	crds := make([]*apiextensionsv1.CustomResourceDefinition, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			crds[i], errs[i] = loadFile(fsys, name, decoder)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("%s: %w", name, errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	b := &Bundle{crds: crds}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("invalid bundle: %w", err)
 	}
-	if len(b.crds) == 0 {
+	if len(names) == 0 {
 		return nil, errors.New("invalid bundle: no CRD manifests")
 	}
 
@@ -106,8 +118,14 @@ func loadFile(fsys fs.FS, name string, decoder runtime.Decoder) (*apiextensionsv
 		return nil, err
 	}
 
+	// One strict YAML pass (duplicate keys are errors), then strict JSON
+	// decoding (unknown fields are errors).
+	data, err = yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
 	crd := &apiextensionsv1.CustomResourceDefinition{}
-	obj, gvk, err := decoder.Decode(doc, nil, crd)
+	obj, gvk, err := decoder.Decode(data, nil, crd)
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
@@ -157,8 +175,8 @@ func newStrictDecoder() runtime.Decoder {
 	// AddToScheme only fails on conflicting registrations in a fresh scheme,
 	// which cannot happen here.
 	_ = apiextensionsv1.AddToScheme(scheme)
-	codecs := serializer.NewCodecFactory(scheme, serializer.EnableStrict)
-	return codecs.UniversalDeserializer()
+	return runtimejson.NewSerializerWithOptions(runtimejson.DefaultMetaFactory, scheme, scheme,
+		runtimejson.SerializerOptions{Strict: true})
 }
 
 // stripComments drops full-line YAML comments, so that a document made only

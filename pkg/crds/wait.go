@@ -46,7 +46,9 @@ var errWatchEnded = errors.New("watch ended")
 // of each, and deletes from pending every CRD that is ready.
 func (a *Applier) watchOnce(ctx context.Context, pending map[string]string) error {
 	var w watch.Interface
-	err := a.Retry(ctx, "watch CRDs", func(ctx context.Context) error {
+	// The watch lives on the caller's ctx: the retrier's context of one
+	// attempt ends when the attempt returns, and would close the stream.
+	err := a.Retry(ctx, "watch CRDs", func(context.Context) error {
 		var err error
 		w, err = a.Client.Watch(ctx, metav1.ListOptions{})
 		return err
