@@ -1,0 +1,113 @@
+package upgrade
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/flomesh-io/init-osm-bootstrap/pkg/certs"
+	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
+	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
+)
+
+// testTimeout bounds each upgrade case.
+const testTimeout = 2 * time.Minute
+
+// namespace is the control plane namespace the binary is pointed at; the
+// custom resources of the test data live there too.
+const namespace = "osm-system"
+
+// webhookArgs point the CRDs at a webhook outside the cluster; nothing needs
+// to listen there for apply, nor for reading objects in their stored version.
+var webhookArgs = []string{"--namespace", namespace, "--webhook-url", "https://127.0.0.1:9443"}
+
+// setup gives a case an empty cluster: no CRD and no custom resource, the
+// namespace, and no webhook TLS Secret.
+func setup(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	if err := framework.DeleteCRDsAndObjects(ctx, cp.Config); err != nil {
+		t.Fatal(err)
+	}
+	client := kubernetes.NewForConfigOrDie(cp.Config)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+	if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	deleteWebhookSecret(ctx, t)
+	return ctx
+}
+
+// deleteWebhookSecret deletes the self-managed TLS Secret, if any.
+func deleteWebhookSecret(ctx context.Context, t *testing.T) {
+	t.Helper()
+	client := kubernetes.NewForConfigOrDie(cp.Config)
+	err := client.CoreV1().Secrets(namespace).Delete(ctx, certs.SecretName, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+}
+
+// apply runs the binary's apply with webhookArgs and fails the test unless
+// it exits 0.
+func apply(ctx context.Context, t *testing.T, args ...string) framework.Run {
+	t.Helper()
+	full := append(append([]string{"apply"}, webhookArgs...), args...)
+	run, err := framework.Exec(ctx, cp.Kubeconfig, full...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Code != 0 {
+		t.Fatalf("%v: exit code %d, want 0\nstderr:\n%s", full, run.Code, run.Stderr)
+	}
+	return run
+}
+
+func bundle(t *testing.T) *crds.Bundle {
+	t.Helper()
+	b, err := crds.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func liveCRDs(ctx context.Context, t *testing.T) map[string]*apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
+	live, err := framework.ListCRDs(ctx, cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return live
+}
+
+// writes records resourceVersion and generation per CRD: what any write
+// changes.
+func writes(live map[string]*apiextensionsv1.CustomResourceDefinition) map[string][2]any {
+	out := map[string][2]any{}
+	for name, crd := range live {
+		out[name] = [2]any{crd.ResourceVersion, crd.Generation}
+	}
+	return out
+}
+
+// webhookSecret reads the self-managed TLS Secret; nil when it does not exist.
+func webhookSecret(ctx context.Context, t *testing.T) *corev1.Secret {
+	t.Helper()
+	client := kubernetes.NewForConfigOrDie(cp.Config)
+	secret, err := client.CoreV1().Secrets(namespace).Get(ctx, certs.SecretName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
