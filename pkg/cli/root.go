@@ -61,6 +61,8 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage):
 		return ExitUsage
+	case errors.Is(err, errNeedsAttention):
+		return ExitNeedsAction
 	default:
 		return ExitFailed
 	}
@@ -86,7 +88,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.RunE = apply.RunE
 	root.Flags().AddFlagSet(apply.Flags())
 
-	root.AddCommand(apply, newVersionCommand())
+	root.AddCommand(apply, newPlanCommand(), newVersionCommand())
 	return root
 }
 
