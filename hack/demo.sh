@@ -24,6 +24,9 @@ crds
 step "a user stores a TrafficSplit in v1alpha2, v1.1.3's storage version"
 kubectl create -f "$root/test/testdata/objects/trafficsplits.split.smi-spec.io/v1alpha2.yaml"
 
+step "init-osm-bootstrap plan: what apply would do (exit code 2: something needs attention)"
+"$bin" plan --namespace osm-system --webhook-url https://127.0.0.1:9443 --log-format console || echo "(exit code $?)"
+
 step "init-osm-bootstrap apply --conversion none: refused, nothing written"
 "$bin" apply --namespace osm-system --conversion none --log-format console || echo "(exit code $?)"
 
