@@ -74,6 +74,7 @@ func (a *Applier) Apply(ctx context.Context, bundle *Bundle) ([]Outcome, error) 
 	if err != nil {
 		return nil, err
 	}
+	a.Log.Debug("CRDs listed", zap.Int("count", len(live)), zap.Duration("duration", time.Since(start)))
 
 	decisions, err := a.decideAll(bundle, live)
 	if err != nil {
@@ -168,10 +169,10 @@ func (a *Applier) applyOne(ctx context.Context, d *decision) (Outcome, error) {
 		return out, err
 	}
 	applied := d.live
-	if moved || !upToDate(d.live, body) {
-		if applied, err = a.sendApply(ctx, d.name, body); err != nil {
-			return out, err
-		}
+	if !moved && upToDate(d.live, body) {
+		a.Log.Debug("CRD up to date, apply not sent", zap.String("crd", d.name))
+	} else if applied, err = a.sendApply(ctx, d.name, body); err != nil {
+		return out, err
 	}
 
 	out.Result = resultOf(d.live, applied, moved, a.Options.DryRun)

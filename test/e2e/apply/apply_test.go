@@ -36,6 +36,9 @@ func TestInstallIsIdempotentAndCorrectsDrift(t *testing.T) {
 	if got := len(second.Find("CRD applied", map[string]any{"result": "unchanged"})); got != len(b.Names()) {
 		t.Errorf("second run: %d CRDs unchanged, want %d\n%s", got, len(b.Names()), second.Stderr)
 	}
+	if got := len(second.Find("CRD up to date, apply not sent", nil)); got != len(b.Names()) {
+		t.Errorf("second run: %d CRDs judged up to date without a request, want %d", got, len(b.Names()))
+	}
 	if after := versions(liveCRDs(ctx, t)); !reflect.DeepEqual(after, versions(installed)) {
 		t.Errorf("a run with nothing to change wrote: before %v, after %v", versions(installed), after)
 	}
@@ -43,6 +46,9 @@ func TestInstallIsIdempotentAndCorrectsDrift(t *testing.T) {
 	const edited = "traffictargets.access.smi-spec.io"
 	editByHand(ctx, t, edited)
 	third := apply(ctx, t, 0, webhookArgs...)
+	if len(third.Find("CRD up to date, apply not sent", map[string]any{"crd": edited})) != 0 {
+		t.Errorf("the edited CRD was judged up to date")
+	}
 	if len(third.Find("CRD applied", map[string]any{"crd": edited, "result": "updated"})) != 1 {
 		t.Errorf("the edited CRD was not reported updated:\n%s", third.Stderr)
 	}
