@@ -6,10 +6,8 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,7 +15,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/flomesh-io/init-osm-bootstrap/pkg/certs"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
@@ -32,32 +29,7 @@ const readyTimeout = 30 * time.Second
 // pollInterval is how often the helpers that wait look again.
 const pollInterval = 100 * time.Millisecond
 
-const namespace = "osm-system"
-
-// clusterArgs point the CRDs at a webhook outside the cluster; nothing
-// needs to listen there for plan or apply.
-var clusterArgs = []string{"--namespace", namespace, "--webhook-url", "https://127.0.0.1:9443"}
-
-// setup gives a test an empty cluster: no CRD, no custom resource, no
-// webhook TLS Secret, and the osm-system namespace.
-func setup(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	t.Cleanup(cancel)
-	if err := framework.DeleteCRDsAndObjects(ctx, cp.Config); err != nil {
-		t.Fatal(err)
-	}
-	client := kubernetes.NewForConfigOrDie(cp.Config)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
-	if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	err := client.CoreV1().Secrets(namespace).Delete(ctx, certs.SecretName, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		t.Fatal(err)
-	}
-	return ctx
-}
+const namespace = framework.Namespace
 
 // runPlan runs plan -o json and fails the test on another exit code than
 // wantCode or on output that is not a plan.
@@ -94,15 +66,6 @@ func crdPlan(t *testing.T, plan *crds.Plan, name string) crds.CRDPlan {
 	}
 	t.Fatalf("the plan has no CRD %s", name)
 	return crds.CRDPlan{}
-}
-
-func bundle(t *testing.T) *crds.Bundle {
-	t.Helper()
-	b, err := crds.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // install creates a CRD as a test prepares it, with no field manager of
@@ -205,3 +168,13 @@ func checkUnchanged(t *testing.T, before, after map[string]string) {
 		}
 	}
 }
+
+var clusterArgs = framework.WebhookArgs
+
+// setup gives a test an empty cluster: no CRD, no custom resource, no
+// webhook TLS Secret, and the osm-system namespace.
+func setup(t *testing.T) context.Context {
+	return framework.Reset(t, cp.Config, testTimeout)
+}
+
+func bundle(t *testing.T) *crds.Bundle { return framework.MustBundle(t) }

@@ -21,39 +21,7 @@ const testTimeout = 2 * time.Minute
 
 // namespace is the control plane namespace the binary is pointed at; the
 // custom resources of the test data live there too.
-const namespace = "osm-system"
-
-// webhookArgs point the CRDs at a webhook outside the cluster; nothing needs
-// to listen there for apply, nor for reading objects in their stored version.
-var webhookArgs = []string{"--namespace", namespace, "--webhook-url", "https://127.0.0.1:9443"}
-
-// setup gives a case an empty cluster: no CRD and no custom resource, the
-// namespace, and no webhook TLS Secret.
-func setup(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	t.Cleanup(cancel)
-	if err := framework.DeleteCRDsAndObjects(ctx, cp.Config); err != nil {
-		t.Fatal(err)
-	}
-	client := kubernetes.NewForConfigOrDie(cp.Config)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
-	if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	deleteWebhookSecret(ctx, t)
-	return ctx
-}
-
-// deleteWebhookSecret deletes the self-managed TLS Secret, if any.
-func deleteWebhookSecret(ctx context.Context, t *testing.T) {
-	t.Helper()
-	client := kubernetes.NewForConfigOrDie(cp.Config)
-	err := client.CoreV1().Secrets(namespace).Delete(ctx, certs.SecretName, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		t.Fatal(err)
-	}
-}
+const namespace = framework.Namespace
 
 // apply runs the binary's apply with webhookArgs and fails the test unless
 // it exits 0.
@@ -70,34 +38,6 @@ func apply(ctx context.Context, t *testing.T, args ...string) framework.Run {
 	return run
 }
 
-func bundle(t *testing.T) *crds.Bundle {
-	t.Helper()
-	b, err := crds.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func liveCRDs(ctx context.Context, t *testing.T) map[string]*apiextensionsv1.CustomResourceDefinition {
-	t.Helper()
-	live, err := framework.ListCRDs(ctx, cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return live
-}
-
-// writes records resourceVersion and generation per CRD: what any write
-// changes.
-func writes(live map[string]*apiextensionsv1.CustomResourceDefinition) map[string][2]any {
-	out := map[string][2]any{}
-	for name, crd := range live {
-		out[name] = [2]any{crd.ResourceVersion, crd.Generation}
-	}
-	return out
-}
-
 // webhookSecret reads the self-managed TLS Secret; nil when it does not exist.
 func webhookSecret(ctx context.Context, t *testing.T) *corev1.Secret {
 	t.Helper()
@@ -110,4 +50,30 @@ func webhookSecret(ctx context.Context, t *testing.T) *corev1.Secret {
 		t.Fatal(err)
 	}
 	return secret
+}
+
+var webhookArgs = framework.WebhookArgs
+
+// setup gives a case an empty cluster: no CRD and no custom resource, the
+// namespace, and no webhook TLS Secret.
+func setup(t *testing.T) context.Context {
+	return framework.Reset(t, cp.Config, testTimeout)
+}
+
+func bundle(t *testing.T) *crds.Bundle { return framework.MustBundle(t) }
+
+func liveCRDs(ctx context.Context, t *testing.T) map[string]*apiextensionsv1.CustomResourceDefinition {
+	return framework.MustListCRDs(ctx, t, cp.Config)
+}
+
+var writes = framework.Writes
+
+// deleteWebhookSecret deletes the self-managed TLS Secret, if any.
+func deleteWebhookSecret(ctx context.Context, t *testing.T) {
+	t.Helper()
+	client := kubernetes.NewForConfigOrDie(cp.Config)
+	err := client.CoreV1().Secrets(namespace).Delete(ctx, certs.SecretName, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
 }
