@@ -41,6 +41,20 @@ step "no last-applied-configuration annotation, one field manager"
 kubectl get crd trafficsplits.split.smi-spec.io \
   -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}{"managers: "}{.metadata.managedFields[*].manager}{"\n"}'
 
-step "the TrafficSplit, read in the version it is stored in"
-kubectl get trafficsplits.v1alpha2.split.smi-spec.io -n osm-system -o yaml | grep -A8 '^  spec:' || \
-  kubectl get trafficsplits.v1alpha2.split.smi-spec.io -n osm-system -o jsonpath='{.items[0].spec}{"\n"}'
+step "start the conversion webhook on https://127.0.0.1:9443"
+"$bin" webhook --namespace osm-system --port 9443 --health-port 9091 --log-format console 2>/tmp/osm-demo-webhook.log &
+webhook=$!
+trap 'kill $webhook 2>/dev/null; wait $webhook 2>/dev/null' EXIT
+for _ in $(seq 1 50); do curl -fsS http://127.0.0.1:9091/readyz >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS http://127.0.0.1:9091/readyz && echo
+
+step "the v1alpha2 TrafficSplit, read in every served version"
+for v in v1alpha2 v1alpha3 v1alpha4; do
+  echo "--- as $v"
+  kubectl get "trafficsplits.$v.split.smi-spec.io" -n osm-system bookstore-split-v1alpha2 \
+    -o jsonpath='{.apiVersion}{" spec: "}{.spec}{"\n"}' 2>&1 | grep -v '^Warning'
+done
+
+step "an SMI v1alpha1 TrafficTarget written by a user, read as v1alpha3"
+kubectl create -f "$root/test/testdata/objects/traffictargets.access.smi-spec.io/v1alpha1.yaml" 2>&1 | grep -v '^Warning'
+kubectl get traffictargets.v1alpha3.access.smi-spec.io -n osm-system -o yaml | sed -n '/^  spec:/,/^    sources:/p' | head -20
