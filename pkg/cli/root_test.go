@@ -22,6 +22,11 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "invalid output", args: []string{"version", "-o", "xml"}, wantCode: ExitUsage, wantStderr: `invalid --output "xml"`},
 		{name: "stray argument", args: []string{"version", "extra"}, wantCode: ExitUsage, wantStderr: "takes no arguments"},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: ExitUsage, wantStderr: `unknown command "frobnicate"`},
+		{name: "the bare command is apply", args: []string{"--conversion", "bogus"}, wantCode: ExitUsage, wantStderr: `invalid --conversion "bogus"`},
+		{name: "apply: file source without a file", args: []string{"apply", "--ca-bundle-source", "file"}, wantCode: ExitUsage, wantStderr: "needs --ca-bundle-file"},
+		{name: "apply: plain http webhook URL", args: []string{"apply", "--webhook-url", "http://127.0.0.1:9443"}, wantCode: ExitUsage, wantStderr: "invalid --webhook-url"},
+		{name: "apply: port out of range", args: []string{"apply", "--webhook-port", "0"}, wantCode: ExitUsage, wantStderr: "invalid --webhook-port 0"},
+		{name: "apply: bad log level", args: []string{"apply", "--log-level", "loud", "--kubeconfig", "/nonexistent"}, wantCode: ExitUsage, wantStderr: "loud"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
