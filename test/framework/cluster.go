@@ -20,7 +20,10 @@ const pollInterval = 100 * time.Millisecond
 const deleteTimeout = 60 * time.Second
 
 // DeleteAllCRDs deletes every CRD and waits until they are gone, so that
-// the next test starts from an empty cluster.
+// the next test starts from an empty cluster. It is for clusters that hold
+// no custom resources: a collection delete skips the cleanup that removes
+// a CRD's objects, which then reappear with a CRD of the same name. Use
+// DeleteCRDsAndObjects where objects were stored.
 func DeleteAllCRDs(ctx context.Context, cfg *rest.Config) error {
 	client := apiextensionsclient.NewForConfigOrDie(cfg).ApiextensionsV1().CustomResourceDefinitions()
 	if err := client.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
