@@ -39,6 +39,7 @@ type applyOptions struct {
 	caFile         string
 	conversion     string
 	allowDowngrade bool
+	takeOver       bool
 	dryRun         bool
 }
 
@@ -76,6 +77,8 @@ func (o *applyOptions) addFlags(cmd *cobra.Command) {
 	fs.StringVar(&o.conversion, "conversion", string(crds.ConversionWebhook),
 		"webhook: convert every version through the webhook; none: serve only the versions an apiVersion rewrite converts without loss")
 	fs.BoolVar(&o.allowDowngrade, "allow-downgrade", false, "apply over CRDs that a newer bundle installed")
+	fs.BoolVar(&o.takeOver, "take-over-conversion", false,
+		"point CRDs at this control plane's webhook even when their openservicemesh.io/conversion-owner annotation names another one")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "send every write as a server-side dry run; change nothing")
 }
 
@@ -163,10 +166,11 @@ func (o *applyOptions) run(ctx context.Context, cmd *cobra.Command) error {
 		Log:    s.log,
 		Retry:  retry,
 		Options: crds.Options{
-			BundleVersion:  bundleVersion,
-			Conversion:     conv,
-			AllowDowngrade: o.allowDowngrade,
-			DryRun:         o.dryRun,
+			BundleVersion:      bundleVersion,
+			Conversion:         conv,
+			AllowDowngrade:     o.allowDowngrade,
+			TakeOverConversion: o.takeOver,
+			DryRun:             o.dryRun,
 		},
 	}
 	_, err = applier.Apply(s.ctx, b.bundle)

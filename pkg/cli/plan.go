@@ -132,9 +132,10 @@ func (o *planOptions) planner(s *session) (*crds.Planner, *crds.Bundle, error) {
 		Log:     s.log,
 		Retry:   retry,
 		Options: crds.Options{
-			BundleVersion:  bundleVersion,
-			Conversion:     conv,
-			AllowDowngrade: o.apply.allowDowngrade,
+			BundleVersion:      bundleVersion,
+			Conversion:         conv,
+			AllowDowngrade:     o.apply.allowDowngrade,
+			TakeOverConversion: o.apply.takeOver,
 		},
 	}, bundle, nil
 }

@@ -34,6 +34,9 @@ type Options struct {
 	Conversion Conversion
 	// AllowDowngrade applies over a CRD of a newer bundle.
 	AllowDowngrade bool
+	// TakeOverConversion points CRDs at this control plane's webhook even
+	// when their conversion-owner annotation names another one.
+	TakeOverConversion bool
 	// DryRun sends every write as a server-side dry run.
 	DryRun bool
 }
@@ -159,6 +162,9 @@ func (a *Applier) applyOne(ctx context.Context, d *decision) (Outcome, error) {
 		return out, nil
 	}
 
+	if d.conversionOwner != "" {
+		a.Log.Info("CRD conversion left to its owner", zap.String("crd", d.name), zap.String("owner", d.conversionOwner))
+	}
 	before := d.live
 	moved, err := a.moveOwnership(ctx, d)
 	if err != nil {

@@ -35,6 +35,9 @@ type decision struct {
 	skip string
 	// refusal explains why applying is refused; nil means it is safe.
 	refusal error
+	// conversionOwner names the other control plane whose conversion
+	// stanza is kept; empty when the CRD converts through ours.
+	conversionOwner string
 }
 
 // decide works out what to do with one bundled CRD given the live one.
@@ -53,8 +56,40 @@ func decide(bundled, live *apiextensionsv1.CustomResourceDefinition, bundleVersi
 		d.skip = fmt.Sprintf("the cluster's CRD comes from bundle %s, newer than this binary's %s", liveVersion, bundleVersion)
 		return d, nil
 	}
+	if owner := otherConversionOwner(live, want, opts); owner != "" {
+		keepConversion(want, live)
+		d.conversionOwner = owner
+	}
 	d.refusal = checkStoredVersions(live, want)
 	return d, nil
+}
+
+// otherConversionOwner returns the webhook, as <namespace>/<service>, of
+// another control plane that the live CRD converts through, or "". CRDs are
+// cluster-wide: with two meshes in one cluster, the second one's apply must
+// not point the first one's CRDs at itself (OSM broke a second mesh that
+// way). --take-over-conversion hands the CRDs over, for instance after the
+// owner's namespace was removed.
+func otherConversionOwner(live *apiextensionsv1.CustomResourceDefinition, want *desired, opts Options) string {
+	owner := live.Annotations[ConversionOwnerAnnotation]
+	if opts.TakeOverConversion || owner == "" || owner == opts.Conversion.Owner() || len(want.crd.Spec.Versions) == 1 {
+		return ""
+	}
+	if live.Spec.Conversion == nil || live.Spec.Conversion.Strategy != apiextensionsv1.WebhookConverter {
+		return ""
+	}
+	return owner
+}
+
+// keepConversion makes the desired CRD keep the live conversion stanza and
+// owner. That webhook converts every version, so all are served.
+func keepConversion(want *desired, live *apiextensionsv1.CustomResourceDefinition) {
+	want.crd.Spec.Conversion = live.Spec.Conversion.DeepCopy()
+	want.crd.Annotations[ConversionOwnerAnnotation] = live.Annotations[ConversionOwnerAnnotation]
+	for i := range want.crd.Spec.Versions {
+		want.crd.Spec.Versions[i].Served = true
+	}
+	want.unserved = nil
 }
 
 // isNewer tells whether the live CRD comes from a newer bundle than ours. A

@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
 )
@@ -166,4 +169,45 @@ func toStrings(v any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// TestSecondControlPlaneLeavesConversionAlone runs apply for a second mesh
+// in another namespace: the CRDs keep converting through the first mesh's
+// webhook, and the log says so, until --take-over-conversion.
+func TestSecondControlPlaneLeavesConversionAlone(t *testing.T) {
+	ctx := setup(t)
+	apply(ctx, t, 0, webhookArgs...)
+	const other = "other-mesh"
+	createNamespace(ctx, t, other)
+	otherArgs := []string{"--namespace", other, "--webhook-url", "https://127.0.0.1:9555"}
+
+	run := apply(ctx, t, 0, otherArgs...)
+	if len(run.Find("CRD conversion left to its owner", map[string]any{"crd": trafficTargets, "owner": "osm-system/osm-bootstrap"})) != 1 {
+		t.Errorf("the second mesh did not say it left the conversion alone:\n%s", run.Stderr)
+	}
+	checkConversionOwner(ctx, t, "osm-system/osm-bootstrap", "https://127.0.0.1:9443/convert/"+trafficTargets)
+
+	apply(ctx, t, 0, append(otherArgs, "--take-over-conversion")...)
+	checkConversionOwner(ctx, t, other+"/osm-bootstrap", "https://127.0.0.1:9555/convert/"+trafficTargets)
+}
+
+func checkConversionOwner(ctx context.Context, t *testing.T, owner, url string) {
+	t.Helper()
+	live := liveCRDs(ctx, t)[trafficTargets]
+	if got := live.Annotations[crds.ConversionOwnerAnnotation]; got != owner {
+		t.Errorf("conversion owner %q, want %q", got, owner)
+	}
+	conv := live.Spec.Conversion
+	if conv.Webhook == nil || conv.Webhook.ClientConfig == nil || conv.Webhook.ClientConfig.URL == nil || *conv.Webhook.ClientConfig.URL != url {
+		t.Errorf("conversion %+v, want the webhook at %s", conv, url)
+	}
+}
+
+func createNamespace(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	client := kubernetes.NewForConfigOrDie(cp.Config)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
 }
