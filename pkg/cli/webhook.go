@@ -25,6 +25,7 @@ type webhookOptions struct {
 	autoMigrate  bool
 	drainDelay   time.Duration
 	maxBodyBytes int64
+	serviceName  string
 }
 
 func newWebhookCommand() *cobra.Command {
@@ -53,6 +54,8 @@ func newWebhookCommand() *cobra.Command {
 		"PEM serving certificate chain, reloaded when it changes; with --tls-key-file; default: the Secret "+
 			"osm-bootstrap-webhook-tls in --namespace")
 	fs.StringVar(&o.keyFile, "tls-key-file", "", "PEM key of --tls-cert-file")
+	fs.StringVar(&o.serviceName, "webhook-service-name", "osm-bootstrap",
+		"name of the webhook's Service in --namespace, for the DNS names of a renewed serving certificate")
 	fs.BoolVar(&o.autoMigrate, "auto-migrate", true,
 		"move stored objects to the storage version in the background; NOT IMPLEMENTED YET: accepted and ignored")
 	fs.DurationVar(&o.drainDelay, "drain-delay", conversion.DefaultDrainDelay,
@@ -80,6 +83,9 @@ func (o *webhookOptions) validate() error {
 	}
 	if (o.certFile == "") != (o.keyFile == "") {
 		return usageError{fmt.Errorf("--tls-cert-file and --tls-key-file go together")}
+	}
+	if o.serviceName == "" {
+		return usageError{fmt.Errorf("--webhook-service-name must not be empty")}
 	}
 	if o.drainDelay < 0 {
 		return usageError{fmt.Errorf("invalid --drain-delay %s: must not be negative", o.drainDelay)}
@@ -143,5 +149,6 @@ func (o *webhookOptions) certSource(metrics *conversion.Metrics, log *zap.Logger
 	if err != nil {
 		return nil, fmt.Errorf("build client: %w", err)
 	}
-	return conversion.NewSecretCertSource(client, kube.ResolveNamespace(o.cluster.namespace), metrics, log), nil
+	return conversion.NewSecretCertSource(client, kube.ResolveNamespace(o.cluster.namespace), o.serviceName,
+		metrics, log), nil
 }

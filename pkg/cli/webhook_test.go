@@ -43,7 +43,7 @@ func TestWebhookRefusesBadFlags(t *testing.T) {
 func TestWebhookFlagDefaults(t *testing.T) {
 	cmd := newWebhookCommand()
 	want := map[string]string{
-		"port": "9443", "health-port": "9091", "auto-migrate": "true", "drain-delay": "5s",
+		"port": "9443", "health-port": "9091", "webhook-service-name": "osm-bootstrap", "auto-migrate": "true", "drain-delay": "5s",
 		"max-body-bytes": "67108864", "tls-cert-file": "", "tls-key-file": "", "namespace": "", "kubeconfig": "",
 	}
 	for name, value := range want {

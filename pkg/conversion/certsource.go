@@ -23,9 +23,9 @@ const (
 	// seconds more do not matter, and reading two small files is cheap.
 	FileReloadInterval = 5 * time.Second
 	// SecretRefreshInterval is how often the TLS Secret is read again once
-	// a certificate is loaded. apply renews the serving certificate long
-	// before it expires, so a minute of lag is harmless and costs the API
-	// server one GET a minute.
+	// a certificate is loaded. The serving certificate is renewed
+	// certs.RenewBefore (weeks) before it expires, so a minute of lag is
+	// harmless and costs the API server one GET a minute.
 	SecretRefreshInterval = time.Minute
 	// firstLoadRetryInterval is how often a source that has no certificate
 	// yet tries again: until then the webhook is not ready.
@@ -57,16 +57,19 @@ func NewFileCertSource(certFile, keyFile string, metrics *Metrics, log *zap.Logg
 }
 
 // NewSecretCertSource returns a source that reads the self-managed TLS
-// Secret (certs.SecretName) in namespace, every SecretRefreshInterval.
-func NewSecretCertSource(client kubernetes.Interface, namespace string, metrics *Metrics, log *zap.Logger) *CertSource {
-	load := func(ctx context.Context) (tls.Certificate, error) {
-		secret, err := client.CoreV1().Secrets(namespace).Get(ctx, certs.SecretName, metav1.GetOptions{})
-		if err != nil {
-			return tls.Certificate{}, fmt.Errorf("get Secret %s/%s: %w", namespace, certs.SecretName, err)
-		}
-		return certs.ParseSecret(secret)
+// Secret (certs.SecretName) in namespace, every SecretRefreshInterval. When
+// the serving certificate it read expires within certs.RenewBefore, it
+// renews it in the Secret from the Secret's CA (certs.RenewServing, with the
+// DNS names of service) and serves the new one. It never creates the Secret
+// nor a CA: a missing Secret, or one without ca.key, is logged and left as
+// it is for apply to deal with.
+func NewSecretCertSource(client kubernetes.Interface, namespace, service string, metrics *Metrics,
+	log *zap.Logger) *CertSource {
+	if log == nil {
+		log = zap.NewNop()
 	}
-	return newCertSource("Secret "+namespace+"/"+certs.SecretName, load, SecretRefreshInterval, metrics, log)
+	l := &secretLoader{client: client, namespace: namespace, service: service, log: log, now: time.Now}
+	return newCertSource("Secret "+namespace+"/"+certs.SecretName, l.load, SecretRefreshInterval, metrics, log)
 }
 
 func newCertSource(name string, load func(context.Context) (tls.Certificate, error), interval time.Duration,
@@ -145,4 +148,48 @@ func leafOf(cert *tls.Certificate) (*x509.Certificate, error) {
 	}
 	cert.Leaf = leaf
 	return leaf, nil
+}
+
+// secretLoader reads the serving certificate from the TLS Secret and renews
+// it there when it is about to expire.
+type secretLoader struct {
+	client    kubernetes.Interface
+	namespace string
+	service   string
+	log       *zap.Logger
+	now       func() time.Time
+}
+
+// load returns the Secret's serving certificate, renewed first when it
+// expires within certs.RenewBefore. A failed renewal is logged and the
+// certificate read is returned: it may still serve for days, and the next
+// refresh tries again.
+func (l *secretLoader) load(ctx context.Context) (tls.Certificate, error) {
+	pair, err := l.read(ctx)
+	if err != nil {
+		return pair, err
+	}
+	if pair.Leaf.NotAfter.Sub(l.now()) >= certs.RenewBefore {
+		return pair, nil
+	}
+
+	renewed, err := certs.RenewServing(ctx, l.client, l.namespace, l.service, nil, l.log, l.now)
+	if err != nil {
+		l.log.Warn("serving certificate not renewed", zap.String("secret", certs.SecretName),
+			zap.String("namespace", l.namespace), zap.Time("notAfter", pair.Leaf.NotAfter), zap.Error(err))
+		return pair, nil
+	}
+	if !renewed {
+		return pair, nil
+	}
+	return l.read(ctx)
+}
+
+// read gets the Secret and parses its serving key pair, Leaf set.
+func (l *secretLoader) read(ctx context.Context) (tls.Certificate, error) {
+	secret, err := l.client.CoreV1().Secrets(l.namespace).Get(ctx, certs.SecretName, metav1.GetOptions{})
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("get Secret %s/%s: %w", l.namespace, certs.SecretName, err)
+	}
+	return certs.ParseSecret(secret)
 }

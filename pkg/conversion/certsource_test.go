@@ -54,7 +54,7 @@ func mustCert(t *testing.T, s *CertSource) *tls.Certificate {
 
 func TestSecretCertSourceWaitsForSecret(t *testing.T) {
 	client := fake.NewClientset()
-	s := NewSecretCertSource(client, "osm-system", nil, zap.NewNop())
+	s := NewSecretCertSource(client, "osm-system", "osm-bootstrap", nil, zap.NewNop())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.Run(ctx)
@@ -83,5 +83,94 @@ func TestSecretCertSourceWaitsForSecret(t *testing.T) {
 	}
 	if got := mustCert(t, s); string(got.Certificate[0]) != string(want.Certificate[0]) {
 		t.Error("serving a certificate other than the Secret's")
+	}
+}
+
+func TestSecretCertSourceRenewsExpiring(t *testing.T) {
+	ctx := context.Background()
+	client := fake.NewClientset()
+	// Issued so long ago that the serving certificate is in its renewal window now.
+	issuedAt := time.Now().Add(-(certs.ServingLifetime - certs.RenewBefore + time.Hour))
+	_, err := certs.EnsureSecret(ctx, client, "osm-system", "osm-bootstrap", nil, nil,
+		func() time.Time { return issuedAt })
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := client.CoreV1().Secrets("osm-system").Get(ctx, certs.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSecretCertSource(client, "osm-system", "osm-bootstrap", nil, zap.NewNop())
+
+	s.refresh(ctx)
+	after, err := client.CoreV1().Secrets("osm-system").Get(ctx, certs.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after.Data[certs.TLSCertKey]) == string(before.Data[certs.TLSCertKey]) {
+		t.Fatal("serving certificate not renewed in the Secret")
+	}
+	if string(after.Data[certs.CACertKey]) != string(before.Data[certs.CACertKey]) {
+		t.Error("CA changed on renewal")
+	}
+	want, err := certs.ParseSecret(after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustCert(t, s); string(got.Certificate[0]) != string(want.Certificate[0]) {
+		t.Error("serving a certificate other than the renewed one")
+	}
+}
+
+func TestSecretCertSourceKeepsSecretWithoutCAKey(t *testing.T) {
+	ctx := context.Background()
+	client := fake.NewClientset()
+	issuedAt := time.Now().Add(-(certs.ServingLifetime - certs.RenewBefore + time.Hour))
+	if _, err := certs.EnsureSecret(ctx, client, "osm-system", "osm-bootstrap", nil, nil,
+		func() time.Time { return issuedAt }); err != nil {
+		t.Fatal(err)
+	}
+	secrets := client.CoreV1().Secrets("osm-system")
+	secret, err := secrets.Get(ctx, certs.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(secret.Data, certs.CAKeyKey)
+	if _, err := secrets.Update(ctx, secret, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	client.ClearActions()
+	s := NewSecretCertSource(client, "osm-system", "osm-bootstrap", nil, zap.NewNop())
+
+	s.refresh(ctx)
+	for _, a := range client.Actions() {
+		if a.GetVerb() != "get" {
+			t.Errorf("unexpected %s of %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+	want, err := certs.ParseSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustCert(t, s); string(got.Certificate[0]) != string(want.Certificate[0]) {
+		t.Error("the expiring certificate is not served while it cannot be renewed")
+	}
+}
+
+func TestSecretCertSourceNeverCreatesSecret(t *testing.T) {
+	client := fake.NewClientset()
+	s := NewSecretCertSource(client, "osm-system", "osm-bootstrap", nil, zap.NewNop())
+
+	s.refresh(context.Background())
+	if s.Ready() {
+		t.Error("ready without a Secret")
+	}
+	for _, a := range client.Actions() {
+		if a.GetVerb() != "get" {
+			t.Errorf("unexpected %s of %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+	if len(client.Actions()) == 0 {
+		t.Error("the Secret was not read")
 	}
 }
