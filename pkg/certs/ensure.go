@@ -62,15 +62,21 @@ func EnsureSecret(ctx context.Context, client kubernetes.Interface, namespace, s
 	retry func(ctx context.Context, op string, fn func(context.Context) error) error,
 	log *zap.Logger, now func() time.Time) (caPEM []byte, err error) {
 	e := newEnsurer(client, namespace, service, retry, log, now)
+	return untilSettled(ctx, e, "ensure secret", e.ensureOnce)
+}
+
+// untilSettled runs once again while it returns errRaced (another writer
+// changed the Secret in between), at most maxEnsureAttempts times.
+func untilSettled[T any](ctx context.Context, e *ensurer, what string, once func(context.Context) (T, error)) (T, error) {
 	for range maxEnsureAttempts {
-		caPEM, err = e.ensureOnce(ctx)
+		out, err := once(ctx)
 		if !errors.Is(err, errRaced) {
-			return caPEM, err
+			return out, err
 		}
 		e.log.Debug("webhook TLS secret changed meanwhile, reading it again", e.fields()...)
 	}
-	return nil, fmt.Errorf("ensure secret %s: another writer changed it during each of %d attempts",
-		e.ref(), maxEnsureAttempts)
+	var zero T
+	return zero, fmt.Errorf("%s %s: another writer changed it during each of %d attempts", what, e.ref(), maxEnsureAttempts)
 }
 
 func newEnsurer(client kubernetes.Interface, namespace, service string, retry retryFunc,

@@ -2,7 +2,6 @@ package certs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -34,15 +33,7 @@ func RenewServing(ctx context.Context, client kubernetes.Interface, namespace, s
 	retry func(ctx context.Context, op string, fn func(context.Context) error) error,
 	log *zap.Logger, now func() time.Time) (renewed bool, err error) {
 	e := newEnsurer(client, namespace, service, retry, log, now)
-	for range maxEnsureAttempts {
-		renewed, err = e.renewOnce(ctx)
-		if !errors.Is(err, errRaced) {
-			return renewed, err
-		}
-		e.log.Debug("webhook TLS secret changed meanwhile, reading it again", e.fields()...)
-	}
-	return false, fmt.Errorf("renew serving certificate in secret %s: another writer changed it during each of %d attempts",
-		e.ref(), maxEnsureAttempts)
+	return untilSettled(ctx, e, "renew serving certificate in secret", e.renewOnce)
 }
 
 // renewOnce reads the Secret and renews its serving certificate if it must.
