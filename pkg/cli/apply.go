@@ -218,14 +218,10 @@ func (o *applyOptions) caBundle(s *session, retry crds.Retrier) ([]byte, error) 
 	case caSourceFile:
 		return certs.ReadCABundleFile(o.caFile)
 	case caSourceSecret:
-		client, err := kubernetes.NewForConfig(s.config)
-		if err != nil {
-			return nil, fmt.Errorf("build client: %w", err)
-		}
 		if o.dryRun {
-			return existingCA(s, client, retry)
+			return existingCA(s, s.client, retry)
 		}
-		return certs.EnsureSecret(s.ctx, client, s.namespace, o.serviceName, retry, s.log, time.Now)
+		return certs.EnsureSecret(s.ctx, s.client, s.namespace, o.serviceName, retry, s.log, time.Now)
 	default:
 		return nil, nil
 	}
@@ -260,12 +256,8 @@ func newRetrier(log *zap.Logger) crds.Retrier {
 // checkServer waits for the API server and checks its version against the
 // supported range; a newer server is logged, not refused.
 func checkServer(s *session, retry crds.Retrier) error {
-	client, err := kubernetes.NewForConfig(s.config)
-	if err != nil {
-		return fmt.Errorf("build client: %w", err)
-	}
 	return retry(s.ctx, "check server version", func(ctx context.Context) error {
-		v, err := kube.CheckServerVersion(ctx, client.Discovery(), version.MinKubernetes, version.MaxKubernetes)
+		v, err := kube.CheckServerVersion(ctx, s.client.Discovery(), version.MinKubernetes, version.MaxKubernetes)
 		if kube.IsNewerThanSupported(err) {
 			s.log.Warn("Kubernetes is newer than the supported range", zap.String("server", v.String()),
 				zap.String("max", version.MaxKubernetes))

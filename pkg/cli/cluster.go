@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/kube"
@@ -49,6 +50,7 @@ func (o *clusterOptions) validate() error {
 type session struct {
 	log       *zap.Logger
 	config    *rest.Config
+	client    kubernetes.Interface
 	namespace string
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -67,8 +69,12 @@ func (o *clusterOptions) start(ctx context.Context, stderr interface{ Write([]by
 	if err != nil {
 		return nil, err
 	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build client: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	return &session{log: log, config: cfg, namespace: kube.ResolveNamespace(o.namespace), ctx: ctx, cancel: cancel}, nil
+	return &session{log: log, config: cfg, client: client, namespace: kube.ResolveNamespace(o.namespace), ctx: ctx, cancel: cancel}, nil
 }
 
 func (s *session) close() {
