@@ -22,7 +22,9 @@ bench: build test-tools ## compare apply with kubectl on a local API server; pri
 	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) run ./test/cmd/bench -bin $(BIN_DIR)/init-osm-bootstrap
 
 demo: build test-tools ## run the demo against a throwaway local control plane
-	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) run ./test/cmd/localcp -- hack/demo.sh
+	$(GO) build -o $(BIN_DIR)/demo ./test/cmd/demo
+	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) run ./test/cmd/localcp -- \
+		$(BIN_DIR)/demo -bin $(BIN_DIR)/init-osm-bootstrap -root .
 
 generate: ## regenerate deepcopy functions and manifests/crds from pkg/apis
 	$(GO) tool controller-gen object paths=./pkg/apis/...
