@@ -9,6 +9,7 @@ import (
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/flomesh-io/init-osm-bootstrap/pkg/conversion"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/version"
 )
@@ -32,15 +33,17 @@ func newPlanCommand() *cobra.Command {
 			"(created, updated, unchanged, skipped, refused), a short diff of each updated CRD " +
 			"from a server-side dry run (compared locally when the dry run is forbidden), " +
 			"the compatibility facts to check before an upgrade, and the stored custom resources " +
-			"the new schema would refuse. It sends only reads and dry runs.\n\n" +
+			"the new schema would refuse: read in the live storage version and, converted in-process " +
+			"as the conversion webhook would, in each version the bundle adds, newly serves or changes " +
+			"(an object that does not convert is named too). It sends only reads and dry runs.\n\n" +
 			"Exit codes: 0 nothing needs attention, 1 failed, 2 something needs attention " +
 			"(a refusal, an object that would no longer validate, a removed field in use, " +
 			"a fact marked attention), 3 bad usage.\n\n" +
 			"-o json prints one object on stdout: bundleVersion, needsAttention, and crds, a list " +
 			"of {name, result, reason, comparison, attention, conflicts, unserved, " +
 			"diff {lines [{op, path, from, to}], omitted, descriptions}, facts [{kind, version, path, detail, " +
-			"attention, attentionIfUsed, usedBy}], objects {version, checked, invalid " +
-			"[{namespace, name, errors, errorsOmitted}], invalidOmitted, error, notChecked}}.",
+			"attention, attentionIfUsed, usedBy}], objects {version, converted, checked, invalid " +
+			"[{namespace, name, version, errors, errorsOmitted, conversionError}], invalidOmitted, error, notChecked}}.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.validate(); err != nil {
@@ -110,6 +113,10 @@ func (o *planOptions) planner(s *session) (*crds.Planner, *crds.Bundle, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	converter, err := conversion.Embedded()
+	if err != nil {
+		return nil, nil, err
+	}
 	retry := newRetrier(s.log)
 	if err := checkServer(s, retry); err != nil {
 		return nil, nil, err
@@ -127,10 +134,11 @@ func (o *planOptions) planner(s *session) (*crds.Planner, *crds.Bundle, error) {
 		return nil, nil, fmt.Errorf("build client: %w", err)
 	}
 	return &crds.Planner{
-		Client:  ext.ApiextensionsV1().CustomResourceDefinitions(),
-		Objects: objects,
-		Log:     s.log,
-		Retry:   retry,
+		Client:    ext.ApiextensionsV1().CustomResourceDefinitions(),
+		Objects:   objects,
+		Converter: converter,
+		Log:       s.log,
+		Retry:     retry,
 		Options: crds.Options{
 			BundleVersion:      bundleVersion,
 			Conversion:         conv,

@@ -144,16 +144,35 @@ func (t *tableWriter) objects(o *crds.ObjectCheck) {
 	}
 	invalid := len(o.Invalid) + o.InvalidOmitted
 	t.printf("  stored objects (%s): %d checked, %d would no longer validate\n", o.Version, o.Checked, invalid)
+	if len(o.Converted) > 0 {
+		t.printf("    also converted to and validated in: %s\n", strings.Join(o.Converted, ", "))
+	}
 	for _, obj := range o.Invalid {
-		errs := strings.Join(obj.Errors, "; ")
-		if obj.ErrorsOmitted > 0 {
-			errs += fmt.Sprintf("; and %d more", obj.ErrorsOmitted)
-		}
-		t.printf("    ! %s: %s\n", obj.ID(), errs)
+		t.printf("    ! %s%s: %s\n", obj.ID(), inVersion(obj.Version), invalidReason(obj))
 	}
 	if o.InvalidOmitted > 0 {
 		t.printf("    ! and %d more objects\n", o.InvalidOmitted)
 	}
+}
+
+// inVersion names the version an object was converted to, if any.
+func inVersion(v string) string {
+	if v == "" {
+		return ""
+	}
+	return " (as " + v + ")"
+}
+
+// invalidReason is why an object would not validate or convert.
+func invalidReason(obj crds.InvalidObject) string {
+	if obj.ConversionError != "" {
+		return "does not convert: " + obj.ConversionError
+	}
+	reason := strings.Join(obj.Errors, "; ")
+	if obj.ErrorsOmitted > 0 {
+		reason += fmt.Sprintf("; and %d more", obj.ErrorsOmitted)
+	}
+	return reason
 }
 
 // footer counts the results and the CRDs that need attention.

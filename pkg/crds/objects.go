@@ -137,10 +137,16 @@ type ObjectCheck struct {
 	// Version is the version the objects were read in and validated
 	// against: the live storage version.
 	Version string `json:"version"`
+	// Converted lists the other versions the objects were converted to,
+	// in-process as the conversion webhook would, and validated in: those
+	// the bundle adds or newly serves, whose schema changes, or that a
+	// webhook reaches where the live CRD only rewrote apiVersion.
+	Converted []string `json:"converted,omitempty"`
 	// Checked counts the objects read.
 	Checked int `json:"checked"`
-	// Invalid names the objects the new schema would refuse, at most
-	// maxInvalidObjects of them; InvalidOmitted counts the others.
+	// Invalid names the objects the new schema would refuse, or that do
+	// not convert, at most maxInvalidObjects of them; InvalidOmitted
+	// counts the others.
 	Invalid        []InvalidObject `json:"invalid,omitempty"`
 	InvalidOmitted int             `json:"invalidOmitted,omitempty"`
 	// Error says why the objects could not be checked; then nothing else
@@ -157,14 +163,21 @@ type ObjectCheck struct {
 // paths the check was asked about.
 func (c *ObjectCheck) Used(path string) int { return c.used[path] }
 
-// InvalidObject is a stored custom resource the new schema would refuse.
+// InvalidObject is a stored custom resource the new schema would refuse,
+// or that does not convert to one of the versions checked.
 type InvalidObject struct {
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name"`
+	// Version is the version the object was converted to and failed in;
+	// empty for the version it was read in.
+	Version string `json:"version,omitempty"`
 	// Errors are the field errors, at most maxObjectErrors; ErrorsOmitted
 	// counts the others.
-	Errors        []string `json:"errors"`
+	Errors        []string `json:"errors,omitempty"`
 	ErrorsOmitted int      `json:"errorsOmitted,omitempty"`
+	// ConversionError is why the object does not convert to Version; then
+	// Errors is empty.
+	ConversionError string `json:"conversionError,omitempty"`
 }
 
 // ID is namespace/name, or the name of a cluster-scoped object.
@@ -182,6 +195,9 @@ type objectScan struct {
 	gvr    schema.GroupVersionResource
 	// validator is the new schema of gvr.Version.
 	validator *ObjectValidator
+	// converted are the other versions each object is converted to and
+	// validated in.
+	converted []convertedVersion
 	// paths are the Fact.Paths whose use is counted, before pruning.
 	paths []string
 }
@@ -190,16 +206,30 @@ type objectScan struct {
 // recorded in the check, not returned: the rest of the plan goes on.
 func (s *objectScan) run(ctx context.Context) *ObjectCheck {
 	check := &ObjectCheck{Version: s.gvr.Version, used: map[string]int{}}
+	for _, c := range s.converted {
+		check.Converted = append(check.Converted, c.version)
+	}
 	err := ListObjects(ctx, s.client, s.retry, s.gvr, func(u *unstructured.Unstructured) error {
 		return s.checkOne(ctx, check, u)
 	})
 	if err != nil {
 		check.Error = err.Error()
 	}
-	sort.Slice(check.Invalid, func(i, j int) bool { return check.Invalid[i].ID() < check.Invalid[j].ID() })
+	sort.Slice(check.Invalid, func(i, j int) bool {
+		a, b := check.Invalid[i], check.Invalid[j]
+		if a.ID() != b.ID() {
+			return a.ID() < b.ID()
+		}
+		return a.Version < b.Version
+	})
 	return check
 }
 
+// checkOne counts the fields in use, then validates the object in the
+// other versions and last in its own, which prunes it in place. An object
+// the new schema of its own version refuses is named for that version
+// only: conversion carries a value the source rejects along unchanged, so
+// the other versions would repeat the same errors.
 func (s *objectScan) checkOne(ctx context.Context, check *ObjectCheck, u *unstructured.Unstructured) error {
 	check.Checked++
 	for _, p := range s.paths {
@@ -211,16 +241,28 @@ func (s *objectScan) checkOne(ctx context.Context, check *ObjectCheck, u *unstru
 			check.used[p]++
 		}
 	}
-	errs := s.validator.Validate(ctx, u.Object)
-	if len(errs) == 0 {
-		return nil
+	var found []InvalidObject
+	for _, c := range s.converted {
+		if o, ok := c.check(ctx, u); !ok {
+			found = append(found, o)
+		}
 	}
-	if len(check.Invalid) >= maxInvalidObjects {
-		check.InvalidOmitted++
-		return nil
+	if errs := s.validator.Validate(ctx, u.Object); len(errs) > 0 {
+		found = []InvalidObject{invalidObject(u, errs)}
 	}
-	check.Invalid = append(check.Invalid, invalidObject(u, errs))
+	for _, o := range found {
+		check.add(o)
+	}
 	return nil
+}
+
+// add records an invalid object, or only counts it beyond the cap.
+func (c *ObjectCheck) add(o InvalidObject) {
+	if len(c.Invalid) >= maxInvalidObjects {
+		c.InvalidOmitted++
+		return
+	}
+	c.Invalid = append(c.Invalid, o)
 }
 
 func invalidObject(u *unstructured.Unstructured, errs field.ErrorList) InvalidObject {

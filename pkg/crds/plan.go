@@ -121,8 +121,13 @@ type Planner struct {
 	// Objects lists the stored custom resources; nil checks none, and
 	// then every removed field counts as in use.
 	Objects dynamic.Interface
-	Log     *zap.Logger
-	Retry   Retrier
+	// Converter converts the stored objects to the other versions they are
+	// checked in, as the conversion webhook would; nil checks no version
+	// that a webhook converts to. A CRD left to another control plane's
+	// webhook is assumed to convert as this bundle's converters do.
+	Converter ObjectConverter
+	Log       *zap.Logger
+	Retry     Retrier
 	// Options are apply's; DryRun is ignored: plan always dry-runs.
 	Options Options
 }
@@ -364,13 +369,10 @@ func (p *Planner) assess(ctx context.Context, a *Applier, c *CRDPlan, live, afte
 	c.Facts = resolveFacts(facts, c.Objects)
 }
 
-// checkObjects validates the stored objects of live against after's schema.
-//
-// TODO(conversion): objects are read in the live storage version and
-// validated against the bundle's schema of the same name, which is right
-// when that version stays the storage version or when conversion is an
-// apiVersion rewrite (strategy None). Objects a webhook would convert to
-// another shape are not checked in that shape until the webhook exists.
+// checkObjects validates the stored objects of live against after's
+// schemas: in the live storage version, which they are read in, and,
+// converted in-process, in each other version whose view of them the
+// upgrade changes (see convertedVersions).
 func (p *Planner) checkObjects(ctx context.Context, a *Applier, live, after *apiextensionsv1.CustomResourceDefinition,
 	paths []string) *ObjectCheck {
 	if p.Objects == nil {
@@ -381,14 +383,21 @@ func (p *Planner) checkObjects(ctx context.Context, a *Applier, live, after *api
 		return &ObjectCheck{Error: "live CRD " + err.Error()}
 	}
 	check := &ObjectCheck{Version: version}
-	switch lv, nv := versionOf(live, version), versionOf(after, version); {
+	lv, nv := versionOf(live, version), versionOf(after, version)
+	switch {
 	case !lv.Served:
 		check.Error = "the storage version is not served, so its objects cannot be listed"
 		return check
 	case nv == nil:
 		check.Error = "the bundle drops the storage version"
 		return check
-	case len(paths) == 0 && SchemasEqual(schemaOf(lv), schemaOf(nv)):
+	}
+	converted, err := p.convertedVersions(live, after, version)
+	if err != nil {
+		check.Error = err.Error()
+		return check
+	}
+	if len(paths) == 0 && len(converted) == 0 && SchemasEqual(schemaOf(lv), schemaOf(nv)) {
 		check.NotChecked = "the schema of the storage version does not change"
 		return check
 	}
@@ -398,7 +407,7 @@ func (p *Planner) checkObjects(ctx context.Context, a *Applier, live, after *api
 		return check
 	}
 	gvr := schema.GroupVersionResource{Group: live.Spec.Group, Version: version, Resource: live.Spec.Names.Plural}
-	scan := &objectScan{client: p.Objects, retry: a.Retry, gvr: gvr, validator: validator, paths: paths}
+	scan := &objectScan{client: p.Objects, retry: a.Retry, gvr: gvr, validator: validator, converted: converted, paths: paths}
 	return scan.run(ctx)
 }
 
