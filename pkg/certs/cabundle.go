@@ -72,3 +72,19 @@ func checkBundleBlock(block *pem.Block, n int) error {
 	}
 	return nil
 }
+
+// BundleContains tells whether the PEM bundle holds cert. Blocks that do not
+// parse are skipped: what matters is whether a client trusting the bundle
+// trusts cert.
+func BundleContains(bundle []byte, cert *x509.Certificate) bool {
+	for rest := bundle; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return false
+		}
+		if block.Type == certificateBlock && bytes.Equal(block.Bytes, cert.Raw) {
+			return true
+		}
+	}
+}

@@ -52,8 +52,9 @@ func TestEnsureSecretDamaged(t *testing.T) {
 		{name: "ca.key missing, serving valid", edit: unset(CAKeyKey), want: kept},
 		{name: "ca.key missing, serving expired", edit: unset(CAKeyKey), at: t0.Add(ServingLifetime),
 			want: refused, errHas: "no ca.key"},
-		{name: "CA expiring", edit: keep, at: t0.Add(CALifetime - RenewBefore + time.Hour),
-			want: refused, errHas: "CA osm-bootstrap-webhook-ca-"},
+		// With ca.key, an expiring CA is rotated instead (rotation_test.go).
+		{name: "CA expiring, no ca.key to rotate with", edit: unset(CAKeyKey),
+			at: t0.Add(CALifetime - RenewBefore + time.Hour), want: refused, errHas: "CA osm-bootstrap-webhook-ca-"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,6 +39,9 @@ type ensurer struct {
 	retry     retryFunc
 	log       *zap.Logger
 	now       func() time.Time
+	// settle is how long PromoteNextCA waits between its two looks at the
+	// CRDs; TrustSettleDelay but in tests.
+	settle time.Duration
 }
 
 // EnsureSecret makes sure the webhook TLS Secret (SecretName in namespace)
@@ -52,8 +55,14 @@ type ensurer struct {
 // CA, so the caBundle stays valid; the update carries the read
 // resourceVersion. Two runs at once converge on one CA: the one that loses
 // the create or update reads the Secret again and uses what it finds. A CA
-// that cannot be used or expires within RenewBefore is an error wrapping
-// ErrCAUnusable that says how to recover.
+// that cannot be used, or expires within RenewBefore and has no ca.key to
+// rotate with, is an error wrapping ErrCAUnusable that says how to recover.
+//
+// EnsureSecret also drives steps 1 and 3 of a CA rotation (see
+// RotationFraction): it adds a new CA to ca.crt once the signing CA is past
+// RotationFraction of its life, and drops the old one ServingSwitchGrace
+// after PromoteNextCA switched to the new one. The returned ca.crt then
+// holds both CAs, or the new one alone.
 //
 // retry wraps every API call; it never sees NotFound, AlreadyExists or
 // Conflict, which EnsureSecret handles itself. A nil retry calls once, a nil
@@ -99,6 +108,19 @@ func newEnsurer(client kubernetes.Interface, namespace, service string, retry re
 		retry:     retry,
 		log:       log,
 		now:       now,
+		settle:    TrustSettleDelay,
+	}
+}
+
+// sleep waits for d or until ctx ends.
+func (e *ensurer) sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
 	}
 }
 
@@ -179,10 +201,20 @@ func (e *ensurer) create(ctx context.Context) ([]byte, error) {
 	return ca.certPEM, nil
 }
 
-// check keeps a valid Secret and renews its serving certificate otherwise.
+// check advances a CA rotation when one is due or under way, then keeps a
+// valid Secret and renews its serving certificate otherwise.
 func (e *ensurer) check(ctx context.Context, secret *corev1.Secret) ([]byte, error) {
 	now := e.now()
-	ca, err := parseAuthority(secret.Data, now)
+	secret, err := e.rotate(ctx, secret, now)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := parseAuthority(secret.Data)
+	if err == nil && phaseOf(secret) == PhaseNone {
+		// During a rotation an old CA close to its end is expected: it is
+		// on its way out, and the new one takes over in this very run.
+		err = checkExpiry(ca.cert, now)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("secret %s: %w; %s", e.ref(), err, recoverHint)
 	}
@@ -210,13 +242,27 @@ func (e *ensurer) renew(ctx context.Context, secret *corev1.Secret, ca *authorit
 	updated.Data[TLSCertKey] = serving.certPEM
 	updated.Data[TLSKeyKey] = serving.keyPEM
 
+	if _, err := e.update(ctx, "renew webhook serving certificate", updated); err != nil {
+		return nil, err
+	}
+	e.log.Info("webhook serving certificate renewed",
+		e.fields(zap.Time("notAfter", serving.notAfter), zap.String("reason", reason.Error()))...)
+	return ca.certPEM, nil
+}
+
+// update writes secret, which carries the read resourceVersion, and returns
+// what the server then holds. It returns errRaced when another writer
+// changed or deleted the Secret since it was read.
+func (e *ensurer) update(ctx context.Context, op string, secret *corev1.Secret) (*corev1.Secret, error) {
+	var written *corev1.Secret
 	raced := false
-	err = e.retry(ctx, "renew webhook serving certificate", func(ctx context.Context) error {
-		_, err := e.secrets.Update(ctx, updated, metav1.UpdateOptions{})
+	err := e.retry(ctx, op, func(ctx context.Context) error {
+		got, err := e.secrets.Update(ctx, secret, metav1.UpdateOptions{})
 		raced = apierrors.IsConflict(err) || apierrors.IsNotFound(err)
 		if raced {
 			return nil
 		}
+		written = got
 		return err
 	})
 	if err != nil {
@@ -225,7 +271,5 @@ func (e *ensurer) renew(ctx context.Context, secret *corev1.Secret, ca *authorit
 	if raced {
 		return nil, errRaced
 	}
-	e.log.Info("webhook serving certificate renewed",
-		e.fields(zap.Time("notAfter", serving.notAfter), zap.String("reason", reason.Error()))...)
-	return ca.certPEM, nil
+	return written, nil
 }

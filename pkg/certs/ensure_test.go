@@ -3,6 +3,7 @@ package certs
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"strings"
@@ -108,6 +109,16 @@ func TestEnsureSecretCreatesWhenMissing(t *testing.T) {
 // for every name a client may dial, at time at.
 func checkServes(t *testing.T, secret *corev1.Secret, caPEM []byte, at time.Time) {
 	t.Helper()
+	pair := checkChains(t, secret, caPEM, at)
+	if got, want := pair.Leaf.NotAfter, at.Add(ServingLifetime); !got.Equal(want) {
+		t.Errorf("serving NotAfter = %s, want %s", got, want)
+	}
+}
+
+// checkChains checks that the Secret's serving certificate chains to caPEM
+// for every name a client may dial, at time at, whenever it was issued.
+func checkChains(t *testing.T, secret *corev1.Secret, caPEM []byte, at time.Time) tls.Certificate {
+	t.Helper()
 	pair, err := ParseSecret(secret)
 	if err != nil {
 		t.Fatalf("ParseSecret: %v", err)
@@ -124,14 +135,12 @@ func checkServes(t *testing.T, secret *corev1.Secret, caPEM []byte, at time.Time
 			t.Errorf("serving certificate for %s: %v", name, err)
 		}
 	}
-	if got, want := pair.Leaf.NotAfter, at.Add(ServingLifetime); !got.Equal(want) {
-		t.Errorf("serving NotAfter = %s, want %s", got, want)
-	}
+	return pair
 }
 
 func checkCA(t *testing.T, caPEM []byte, at time.Time) {
 	t.Helper()
-	cas, err := parseCAs(caPEM)
+	cas, err := parseCAs(CACertKey, caPEM)
 	if err != nil {
 		t.Fatalf("parse CA: %v", err)
 	}
@@ -149,8 +158,8 @@ func checkCA(t *testing.T, caPEM []byte, at time.Time) {
 
 func TestEnsureSecretCANamesDiffer(t *testing.T) {
 	a, b := issuedSecret(t, t0), issuedSecret(t, t0)
-	caA, errA := parseCAs(a.Data[CACertKey])
-	caB, errB := parseCAs(b.Data[CACertKey])
+	caA, errA := parseCAs(CACertKey, a.Data[CACertKey])
+	caB, errB := parseCAs(CACertKey, b.Data[CACertKey])
 	if errA != nil || errB != nil {
 		t.Fatalf("parse CAs: %v, %v", errA, errB)
 	}

@@ -17,6 +17,9 @@ import (
 // what the webhook calls so that a pod running for years never serves an
 // expired certificate; it reports whether it wrote the Secret.
 //
+// The signing CA is the one ca.key belongs to: during a CA rotation, the old
+// CA until PromoteNextCA switched, the new one after.
+//
 // A serving certificate that is fit to serve is left alone, without a write,
 // whatever the state of the CA. Unlike EnsureSecret, RenewServing never
 // creates a Secret nor a CA: a CA the CRDs' caBundle does not hold would
@@ -54,7 +57,10 @@ func (e *ensurer) renewOnce(ctx context.Context) (bool, error) {
 		e.log.Debug("webhook serving certificate valid", e.fields(zap.Time("notAfter", pair.Leaf.NotAfter))...)
 		return false, nil
 	}
-	ca, err := parseAuthority(secret.Data, now)
+	ca, err := parseAuthority(secret.Data)
+	if err == nil {
+		err = checkExpiry(ca.cert, now)
+	}
 	if err != nil {
 		return false, fmt.Errorf("secret %s: %w; %s", e.ref(), err, recoverHint)
 	}

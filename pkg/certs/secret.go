@@ -28,12 +28,19 @@ const (
 	TLSCertKey = corev1.TLSCertKey
 	// TLSKeyKey holds the serving certificate's private key, PEM.
 	TLSKeyKey = corev1.TLSPrivateKeyKey
-	// CACertKey holds the CA certificates the CRDs' caBundle carries, PEM.
+	// CACertKey holds the CA certificates the CRDs' caBundle carries, PEM:
+	// the signing CA, and during a rotation the other CA as well.
 	CACertKey = "ca.crt"
 	// CAKeyKey holds the CA's private key, PEM. Renewing the serving
 	// certificate with the same CA needs it; a Secret without it (one made
 	// by cert-manager, say) is used as it is but never renewed.
 	CAKeyKey = "ca.key"
+	// NextCACertKey holds, while a CA rotation is in PhaseTrusting, the new
+	// CA that ca.crt already carries but that signs nothing yet.
+	NextCACertKey = "next-ca.crt"
+	// NextCAKeyKey holds the private key of NextCACertKey, PEM; it becomes
+	// ca.key when the rotation moves to PhaseSigning.
+	NextCAKeyKey = "next-ca.key"
 )
 
 // secretLabels mark the Secret as this project's.
@@ -91,7 +98,7 @@ func Verify(secret *corev1.Secret, dnsNames []string, at time.Time) (tls.Certifi
 	if err != nil {
 		return pair, err
 	}
-	roots, err := parseCAs(secret.Data[CACertKey])
+	roots, err := parseCAs(CACertKey, secret.Data[CACertKey])
 	if err != nil {
 		return pair, err
 	}
@@ -121,71 +128,80 @@ func Verify(secret *corev1.Secret, dnsNames []string, at time.Time) (tls.Certifi
 	return pair, nil
 }
 
-// parseCAs parses the certificates of ca.crt.
-func parseCAs(caPEM []byte) ([]*x509.Certificate, error) {
+// parseCAs parses the certificates of caPEM, found under key.
+func parseCAs(key string, caPEM []byte) ([]*x509.Certificate, error) {
 	if len(caPEM) == 0 {
-		return nil, fmt.Errorf("no %s", CACertKey)
+		return nil, fmt.Errorf("no %s", key)
 	}
 	cas, err := certutil.ParseCertsPEM(caPEM)
 	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", CACertKey, err)
+		return nil, fmt.Errorf("parse %s: %w", key, err)
 	}
 	return cas, nil
 }
 
-// parseAuthority reads the CA of the Secret's data. The signing CA is the
-// certificate of ca.crt that matches ca.key, or the first one when there is
-// no ca.key; its key is then nil. The CA must be usable at time at for longer
-// than RenewBefore. Every error wraps ErrCAUnusable.
-func parseAuthority(data map[string][]byte, at time.Time) (*authority, error) {
-	cas, err := parseCAs(data[CACertKey])
+// parseAuthority reads the signing CA of the Secret's data: the certificate
+// of ca.crt that matches ca.key, or the first one when there is no ca.key;
+// its key is then nil. certPEM is all of ca.crt. It checks that the CA is a
+// CA, not when it expires (see checkExpiry). Every error wraps ErrCAUnusable.
+func parseAuthority(data map[string][]byte) (*authority, error) {
+	a, err := parsePair(data, CACertKey, CAKeyKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCAUnusable, err)
-	}
-	a := &authority{cert: cas[0], certPEM: data[CACertKey]}
-	if keyPEM := data[CAKeyKey]; len(keyPEM) > 0 {
-		if a.cert, a.key, err = matchKey(cas, keyPEM); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrCAUnusable, err)
-		}
-	}
-	if err := checkAuthority(a.cert, at); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCAUnusable, err)
 	}
 	return a, nil
 }
 
-// matchKey parses ca.key and finds the certificate of cas it belongs to.
-func matchKey(cas []*x509.Certificate, keyPEM []byte) (*x509.Certificate, crypto.Signer, error) {
+// parsePair reads a CA from the certificates under certKey and the optional
+// key under keyKey, as parseAuthority describes.
+func parsePair(data map[string][]byte, certKey, keyKey string) (*authority, error) {
+	cas, err := parseCAs(certKey, data[certKey])
+	if err != nil {
+		return nil, err
+	}
+	a := &authority{cert: cas[0], certPEM: data[certKey]}
+	if keyPEM := data[keyKey]; len(keyPEM) > 0 {
+		if a.cert, a.key, err = matchKey(cas, keyKey, certKey, keyPEM); err != nil {
+			return nil, err
+		}
+	}
+	if !a.cert.IsCA || a.cert.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return nil, fmt.Errorf("%s is not a CA certificate (%s)", certKey, a.cert.Subject.CommonName)
+	}
+	return a, nil
+}
+
+// matchKey parses the key under keyKey and finds the certificate of cas,
+// read from certKey, that it belongs to.
+func matchKey(cas []*x509.Certificate, keyKey, certKey string,
+	keyPEM []byte) (*x509.Certificate, crypto.Signer, error) {
 	parsed, err := keyutil.ParsePrivateKeyPEM(keyPEM)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse %s: %w", CAKeyKey, err)
+		return nil, nil, fmt.Errorf("parse %s: %w", keyKey, err)
 	}
 	key, ok := parsed.(crypto.Signer)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s is a %T, not a signing key", CAKeyKey, parsed)
+		return nil, nil, fmt.Errorf("%s is a %T, not a signing key", keyKey, parsed)
 	}
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	public, ok := key.Public().(equaler)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s holds a key of unsupported type %T", CAKeyKey, key)
+		return nil, nil, fmt.Errorf("%s holds a key of unsupported type %T", keyKey, key)
 	}
 	for _, ca := range cas {
 		if public.Equal(ca.PublicKey) {
 			return ca, key, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("%s matches no certificate of %s", CAKeyKey, CACertKey)
+	return nil, nil, fmt.Errorf("%s matches no certificate of %s", keyKey, certKey)
 }
 
-// checkAuthority tells whether ca can sign serving certificates and stays
-// valid beyond the renewal window.
-func checkAuthority(ca *x509.Certificate, at time.Time) error {
-	if !ca.IsCA || ca.KeyUsage&x509.KeyUsageCertSign == 0 {
-		return fmt.Errorf("%s is not a CA certificate (%s)", CACertKey, ca.Subject.CommonName)
-	}
-	// TODO(certs): rotate an expiring CA instead: both CAs in the caBundle for a while (webhook issue).
+// checkExpiry tells whether ca stays valid beyond the renewal window at
+// time at; the error wraps ErrCAUnusable. A CA with a key never gets there
+// while apply runs: it is rotated once past RotationFraction of its life.
+func checkExpiry(ca *x509.Certificate, at time.Time) error {
 	if left := ca.NotAfter.Sub(at); left < RenewBefore {
-		return fmt.Errorf("CA %s expires at %s, within the renewal window of %s",
+		return fmt.Errorf("%w: CA %s expires at %s, within the renewal window of %s", ErrCAUnusable,
 			ca.Subject.CommonName, ca.NotAfter.UTC().Format(time.RFC3339), RenewBefore)
 	}
 	return nil

@@ -173,8 +173,10 @@ func (o *applyOptions) run(ctx context.Context, cmd *cobra.Command) error {
 			DryRun:             o.dryRun,
 		},
 	}
-	_, err = applier.Apply(s.ctx, b.bundle)
-	return err
+	if _, err := applier.Apply(s.ctx, b.bundle); err != nil {
+		return err
+	}
+	return o.advanceCARotation(s, ext.ApiextensionsV1().CustomResourceDefinitions(), retry, conv)
 }
 
 type bundleOrError struct {

@@ -174,3 +174,17 @@ func TestSecretCertSourceNeverCreatesSecret(t *testing.T) {
 		t.Error("the Secret was not read")
 	}
 }
+
+// TestSecretRefreshFitsTheRotationGrace: a CA rotation drops the old CA
+// certs.ServingSwitchGrace after the switch, trusting that every webhook
+// has read the Secret again by then.
+func TestSecretRefreshFitsTheRotationGrace(t *testing.T) {
+	if 2*SecretRefreshInterval > certs.ServingSwitchGrace {
+		t.Errorf("SecretRefreshInterval %s: want at most half of certs.ServingSwitchGrace, %s",
+			SecretRefreshInterval, certs.ServingSwitchGrace)
+	}
+	if 2*FileReloadInterval > certs.ServingSwitchGrace-2*time.Minute {
+		t.Errorf("FileReloadInterval %s leaves too little of certs.ServingSwitchGrace, %s, for the kubelet's sync",
+			FileReloadInterval, certs.ServingSwitchGrace)
+	}
+}
