@@ -88,7 +88,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.RunE = apply.RunE
 	root.Flags().AddFlagSet(apply.Flags())
 
-	root.AddCommand(apply, newPlanCommand(), newVersionCommand(), newWebhookCommand())
+	root.AddCommand(apply, newPlanCommand(), newVersionCommand(), newWebhookCommand(), newMigrateCommand())
 	return root
 }
 
