@@ -4,15 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/flomesh-io/init-osm-bootstrap/pkg/automigrate"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/conversion"
+	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/kube"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/logging"
+	"github.com/flomesh-io/init-osm-bootstrap/pkg/migrate"
 )
 
 // webhookOptions are the flags of `webhook`.
@@ -57,7 +62,8 @@ func newWebhookCommand() *cobra.Command {
 	fs.StringVar(&o.serviceName, "webhook-service-name", "osm-bootstrap",
 		"name of the webhook's Service in --namespace, for the DNS names of a renewed serving certificate")
 	fs.BoolVar(&o.autoMigrate, "auto-migrate", true,
-		"move stored objects to the storage version in the background; NOT IMPLEMENTED YET: accepted and ignored")
+		"once ready, move stored objects to the storage version in the background and trim storedVersions, "+
+			"on one replica at a time (the Lease osm-bootstrap-storage-migration in --namespace)")
 	fs.DurationVar(&o.drainDelay, "drain-delay", conversion.DefaultDrainDelay,
 		"how long to keep serving after SIGTERM, while endpoints stop sending traffic to the pod")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", conversion.DefaultMaxBodyBytes,
@@ -111,11 +117,6 @@ func (o *webhookOptions) run(ctx context.Context, stderr io.Writer) error {
 	}
 	defer func() { _ = log.Sync() }()
 	logging.RedirectKlog(log)
-	if o.autoMigrate {
-		// TODO(webhook): run the storage migration in the background (the migration issue); accepted and inert until then.
-		log.Warn("auto-migrate is not implemented yet and does nothing", zap.Bool("autoMigrate", o.autoMigrate))
-	}
-
 	registry, err := conversion.Embedded()
 	if err != nil {
 		return err
@@ -132,7 +133,67 @@ func (o *webhookOptions) run(ctx context.Context, stderr io.Writer) error {
 		MaxBodyBytes: o.maxBodyBytes,
 		Log:          log,
 	}, registry, source, metrics)
+	if o.autoMigrate {
+		if err := o.startAutoMigrate(ctx, server.Ready, log); err != nil {
+			return err
+		}
+	}
 	return server.Serve(ctx)
+}
+
+// startAutoMigrate runs the storage migration in the background, under the
+// migration Lease, once the server is ready. Its failures are logged and
+// retried; they never stop the serving of conversions.
+func (o *webhookOptions) startAutoMigrate(ctx context.Context, ready func() bool, log *zap.Logger) error {
+	cfg, err := kube.LoadConfig(o.cluster.kubeconfig, log)
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("build client: %w", err)
+	}
+	bundle, err := crds.Embedded()
+	if err != nil {
+		return err
+	}
+	log = log.Named("automigrate")
+	migrator, err := migrate.New(cfg, bundle, log, migrate.Options{})
+	if err != nil {
+		return err
+	}
+	identity, err := leaseIdentity()
+	if err != nil {
+		return err
+	}
+	opts := automigrate.Options{
+		Client:    client,
+		Namespace: kube.ResolveNamespace(o.cluster.namespace),
+		Identity:  identity,
+		Ready:     ready,
+		Migrate: func(ctx context.Context) error {
+			_, err := migrator.Run(ctx, nil)
+			return err
+		},
+		Log: log,
+	}
+	go func() {
+		if err := automigrate.Run(ctx, opts); err != nil {
+			log.Error("storage migration not started", zap.Error(err))
+		}
+	}()
+	return nil
+}
+
+// leaseIdentity names this process in the migration Lease: the pod name
+// (the host name in a pod) and a random suffix, so that two processes on one
+// host, as in tests, never share an identity.
+func leaseIdentity() (string, error) {
+	host, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("host name: %w", err)
+	}
+	return host + "_" + string(uuid.NewUUID()), nil
 }
 
 // certSource returns the files' source when they are given, else the
