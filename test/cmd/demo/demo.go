@@ -38,16 +38,18 @@ const webhookReadyTimeout = 30 * time.Second
 // demo holds the clients and processes of one run.
 type demo struct {
 	bin, root string
-	env       []string
-	crds      apiextensionsclient.Interface
-	dynamic   dynamic.Interface
-	registry  *conversion.Registry
-	bundle    *crds.Bundle
-	webhook   *exec.Cmd
-	logFile   *os.File
+	// webhookPort and healthPort are the webhook's ports on the loopback.
+	webhookPort, healthPort string
+	env                     []string
+	crds                    apiextensionsclient.Interface
+	dynamic                 dynamic.Interface
+	registry                *conversion.Registry
+	bundle                  *crds.Bundle
+	webhook                 *exec.Cmd
+	logFile                 *os.File
 }
 
-func newDemo(bin, root string) (*demo, error) {
+func newDemo(bin, root, webhookPort, healthPort string) (*demo, error) {
 	kubeconfig := os.Getenv("KUBECONFIG")
 	if kubeconfig == "" {
 		return nil, errors.New("KUBECONFIG is not set: run the demo with `make demo`")
@@ -57,7 +59,7 @@ func newDemo(bin, root string) (*demo, error) {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)
 	}
 	cfg.WarningHandler = rest.NoWarnings{}
-	d := &demo{bin: bin, root: root, env: os.Environ()}
+	d := &demo{bin: bin, root: root, webhookPort: webhookPort, healthPort: healthPort, env: os.Environ()}
 	if d.crds, err = apiextensionsclient.NewForConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -142,7 +144,7 @@ func (d *demo) startWebhook(ctx context.Context) error {
 		return err
 	}
 	d.logFile = log
-	args := []string{"webhook", "--namespace", namespace, "--port", webhookPort, "--health-port", healthPort,
+	args := []string{"webhook", "--namespace", namespace, "--port", d.webhookPort, "--health-port", d.healthPort,
 		"--auto-migrate=false", "--log-format", "console"}
 	fmt.Printf("%s$ %s %s &%s\n", dim, filepath.Base(d.bin), strings.Join(args, " "), reset)
 	cmd := exec.Command(d.bin, args...)
@@ -159,7 +161,7 @@ func (d *demo) startWebhook(ctx context.Context) error {
 func (d *demo) waitWebhookReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, webhookReadyTimeout)
 	defer cancel()
-	url := "http://127.0.0.1:" + healthPort + "/readyz"
+	url := "http://127.0.0.1:" + d.healthPort + "/readyz"
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := http.DefaultClient.Do(req)

@@ -27,6 +27,8 @@ const demoTimeout = 5 * time.Minute
 func main() {
 	bin := flag.String("bin", "bin/init-osm-bootstrap", "the init-osm-bootstrap binary")
 	root := flag.String("root", ".", "the repository root (for test/testdata)")
+	webhookPort := flag.String("webhook-port", "9443", "the webhook's HTTPS port on the loopback")
+	healthPort := flag.String("health-port", "9091", "the webhook's health port on the loopback")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -34,7 +36,7 @@ func main() {
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
 
-	d, err := newDemo(*bin, *root)
+	d, err := newDemo(*bin, *root, *webhookPort, *healthPort)
 	if err == nil {
 		err = d.run(ctx)
 	}

@@ -13,11 +13,7 @@ const namespace = "osm-system"
 
 // webhookURL is where apply points the CRDs: the demo's webhook listens on
 // the loopback, which the local API server reaches directly.
-const (
-	webhookPort = "9443"
-	healthPort  = "9091"
-	webhookURL  = "https://127.0.0.1:" + webhookPort
-)
+func (d *demo) webhookURL() string { return "https://127.0.0.1:" + d.webhookPort }
 
 // written are the custom resources users wrote in osm-edge v1.1.3's time,
 // each in the version they used; the files are test data of the project.
@@ -48,7 +44,7 @@ func (d *demo) run(ctx context.Context) error {
 		{"init-osm-bootstrap apply: server-side apply of the bundle, conversion through the webhook", d.apply},
 		{"every object reads back in every served version, and converts back to what was written", d.readAllVersions},
 		{"an SMI v1alpha1 TrafficTarget from an old manifest, created and read as v1alpha3", d.writeLateTarget},
-		{"init-osm-bootstrap migrate: objects move to the storage versions, storedVersions trimmed", d.migrate},
+		{"init-osm-bootstrap migrate --method client: objects move to the storage versions, storedVersions trimmed", d.migrate},
 		{"after the migration every object still reads as it was written", d.readAllVersions},
 	}
 	for i, s := range steps {
@@ -95,7 +91,7 @@ func (d *demo) writeOldObjects(ctx context.Context) error {
 // plan shows the table of the plan, the facts marked for attention and the
 // summary; the per-field diff it prints too is left out here.
 func (d *demo) plan(ctx context.Context) error {
-	args := []string{"plan", "--namespace", namespace, "--webhook-url", webhookURL, "--log-level", "warn",
+	args := []string{"plan", "--namespace", namespace, "--webhook-url", d.webhookURL(), "--log-level", "warn",
 		"--log-format", "console"}
 	_, err := d.commandShowing(ctx, planHighlights, 2, d.bin, args...)
 	return err
@@ -120,7 +116,7 @@ func planHighlights(out string) string {
 }
 
 func (d *demo) apply(ctx context.Context) error {
-	if _, err := d.runBinary(ctx, 0, "apply", "--namespace", namespace, "--webhook-url", webhookURL); err != nil {
+	if _, err := d.runBinary(ctx, 0, "apply", "--namespace", namespace, "--webhook-url", d.webhookURL()); err != nil {
 		return err
 	}
 	if err := d.showCRDs(ctx); err != nil {
@@ -155,7 +151,10 @@ func (d *demo) writeLateTarget(ctx context.Context) error {
 }
 
 func (d *demo) migrate(ctx context.Context) error {
-	if _, err := d.runBinary(ctx, 0, "migrate", "--namespace", namespace); err != nil {
+	// The throwaway control plane runs no controller manager, so the
+	// built-in StorageVersionMigration would make no progress; the default
+	// method would find that out after its bound and fall back to this one.
+	if _, err := d.runBinary(ctx, 0, "migrate", "--namespace", namespace, "--method", "client"); err != nil {
 		return err
 	}
 	if err := d.showCRDs(ctx); err != nil {
