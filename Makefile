@@ -49,3 +49,19 @@ vet:
 
 clean: ## remove build output (not the test control-plane cache)
 	rm -rf $(BIN_DIR)
+
+# The container image's binary. The Dockerfile's build stage runs this target,
+# so that the image and `make image-binary` cannot drift. It needs no git: the
+# build context of an image may lack .git, so COMMIT comes from the
+# environment or the command line (`make image-binary COMMIT=abc1234`), and
+# -buildvcs=false keeps go build from asking git for VCS stamps.
+IMAGE_BIN ?= $(BIN_DIR)/image/init-osm-bootstrap
+IMAGE ?= flomesh/init-osm-bootstrap:v$(VERSION)
+
+.PHONY: image-binary image
+
+image-binary: ## build the image's static binary into $(IMAGE_BIN); COMMIT from the environment
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags "$(LDFLAGS)" -o $(IMAGE_BIN) ./cmd/init-osm-bootstrap
+
+image: ## build the container image $(IMAGE) with docker (needs a Docker engine)
+	docker build --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .

@@ -39,15 +39,18 @@ type ControlPlane struct {
 	Kubeconfig string
 	// Assets is the directory of the binaries (etcd, kube-apiserver, kubectl).
 	Assets string
+	// AuditLog is the path of the API server's audit log; "" unless
+	// started WithAuditPolicy.
+	AuditLog string
 
 	env *envtest.Environment
 	dir string
 }
 
 // Start starts a control plane from the binaries in $OSM_TEST_ASSETS, or in
-// the build cache of DefaultRelease. It fails with instructions when the
-// binaries have not been built.
-func Start() (*ControlPlane, error) {
+// the build cache of DefaultRelease, configured by opts. It fails with
+// instructions when the binaries have not been built.
+func Start(opts ...Option) (*ControlPlane, error) {
 	assets, err := findAssets()
 	if err != nil {
 		return nil, err
@@ -62,12 +65,17 @@ func Start() (*ControlPlane, error) {
 		ControlPlaneStartTimeout: startTimeout,
 		ControlPlaneStopTimeout:  startTimeout,
 	}
+	auditLog, err := buildOptions(opts).configure(env, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("start control plane from %s: %w", assets, err)
 	}
-	cp := &ControlPlane{Config: cfg, Assets: assets, env: env, dir: dir}
+	cp := &ControlPlane{Config: cfg, Assets: assets, AuditLog: auditLog, env: env, dir: dir}
 
 	if err := cp.writeKubeconfig(); err != nil {
 		_ = cp.Stop()

@@ -7,10 +7,10 @@ import (
 )
 
 // Main is the body of a test package's TestMain: it starts one control plane
-// for the whole package, stores it in *cp, runs the tests and stops it.
-// It returns the exit code for os.Exit.
-func Main(m *testing.M, cp **ControlPlane) int {
-	started, err := Start()
+// for the whole package, configured by opts, stores it in *cp, runs the
+// tests and stops it. It returns the exit code for os.Exit.
+func Main(m *testing.M, cp **ControlPlane, opts ...Option) int {
+	started, err := Start(opts...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "control plane: %v\n", err)
 		return 1
