@@ -39,6 +39,25 @@ test: test-tools ## run every test, including those against a real API server
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/)
 	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) test -count=1 -p 1 ./test/...
 
+# The Kubernetes releases `make test-matrix` runs the end-to-end tests
+# against, one after the other: the newest supported and an older one (see
+# docs/compatibility.md). CI runs `make test`, against KUBE_RELEASE only.
+KUBE_RELEASES ?= v1.37.2 v1.34.4
+
+.PHONY: test-matrix docs
+
+test-matrix: ## run the end-to-end tests (./test/...) against each of KUBE_RELEASES
+	@failed=; for release in $(KUBE_RELEASES); do \
+	  echo "test-matrix: end-to-end tests against Kubernetes $$release"; \
+	  assets="$$(test/tools/build.sh $$release)" && \
+	  OSM_TEST_ASSETS="$$assets" $(GO) test -count=1 -p 1 ./test/... || failed="$$failed $$release"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-matrix: failed against$$failed"; exit 1; fi; \
+	echo "test-matrix: passed against $(KUBE_RELEASES)"
+
+docs: ## rewrite README.md's command reference from the commands' help
+	$(GO) run ./hack/cmddocs -readme README.md
+
 lint: fmt vet ## gofmt and go vet
 
 fmt:
