@@ -18,8 +18,9 @@ help: ## list the targets
 build: ## build bin/init-osm-bootstrap (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN_DIR)/init-osm-bootstrap ./cmd/init-osm-bootstrap
 
-bench: build test-tools ## compare apply with kubectl on a local API server; prints ratios and peak memory
-	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) run ./test/cmd/bench -bin $(BIN_DIR)/init-osm-bootstrap
+# BENCH_ARGS passes flags to the benchmark, such as -only apply or -only migrate.
+bench: build test-tools ## compare apply and migrate with kubectl on a local API server; prints ratios and peak memory
+	OSM_TEST_ASSETS="$$(test/tools/build.sh $(KUBE_RELEASE))" $(GO) run ./test/cmd/bench -bin $(BIN_DIR)/init-osm-bootstrap $(BENCH_ARGS)
 
 demo: build test-tools ## run the demo against a throwaway local control plane
 	$(GO) build -o $(BIN_DIR)/demo ./test/cmd/demo

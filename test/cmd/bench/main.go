@@ -1,11 +1,14 @@
-// Command bench measures `init-osm-bootstrap apply` against kubectl on the
-// same throwaway API server in one run, and prints the ratios the apply
-// issue sets as goals, with the peak memory of each command.
+// Command bench measures `init-osm-bootstrap apply` and `migrate` against
+// kubectl on the same throwaway API server in one run, and prints the
+// ratios the apply and storage migration issues set as goals, with the peak
+// memory of each command.
 //
-// usage: go run ./test/cmd/bench -bin bin/init-osm-bootstrap [-runs 5]
+// usage: go run ./test/cmd/bench -bin bin/init-osm-bootstrap [-runs 5] [-only apply|migrate]
 //
-// Each case runs -runs times; the median wall time counts. "fresh" starts
-// from a cluster without CRDs; "unchanged" from one that holds the bundle.
+// Each apply case runs -runs times; the median wall time counts. "fresh"
+// starts from a cluster without CRDs; "unchanged" from one that holds the
+// bundle. The migrate benchmark (migrate.go) then times the storage
+// migration against kubectl get | kubectl replace, once per round.
 package main
 
 import (
@@ -17,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"syscall"
 	"time"
 
 	"github.com/flomesh-io/init-osm-bootstrap/test/controlplane"
@@ -25,7 +27,13 @@ import (
 )
 
 // benchTimeout bounds the whole benchmark.
-const benchTimeout = 10 * time.Minute
+const benchTimeout = 15 * time.Minute
+
+// The benchmarks -only selects; by default both run.
+const (
+	onlyApply   = "apply"
+	onlyMigrate = "migrate"
+)
 
 // sample is one timed run of a command.
 type sample struct {
@@ -48,8 +56,12 @@ func main() {
 
 func run() error {
 	bin := flag.String("bin", "bin/init-osm-bootstrap", "the binary under test")
-	runs := flag.Int("runs", 5, "runs per case")
+	runs := flag.Int("runs", 5, "runs per apply case")
+	only := flag.String("only", "", "run one benchmark only: apply or migrate; default both")
 	flag.Parse()
+	if *only != "" && *only != onlyApply && *only != onlyMigrate {
+		return fmt.Errorf("invalid -only %q: want %s or %s", *only, onlyApply, onlyMigrate)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
 
@@ -61,12 +73,25 @@ func run() error {
 	if _, err := cp.Kubectl(ctx, "create", "namespace", "osm-system"); err != nil {
 		return err
 	}
+	if *only != onlyMigrate {
+		if err := benchApply(ctx, cp, *bin, *runs); err != nil {
+			return err
+		}
+	}
+	if *only != onlyApply {
+		return benchMigrate(ctx, cp, *bin)
+	}
+	return nil
+}
 
+// benchApply measures apply against kubectl apply in the fresh and the
+// unchanged case and prints the table.
+func benchApply(ctx context.Context, cp *controlplane.ControlPlane, bin string, runs int) error {
 	manifests := filepath.Join(framework.RepoRoot(), "manifests", "crds")
 	kubectl := filepath.Join(cp.Assets, "kubectl")
 	peers := []peer{
 		{name: "init-osm-bootstrap apply", argv: func(kc string) [][]string {
-			return [][]string{{*bin, "apply", "--kubeconfig", kc, "--namespace", "osm-system",
+			return [][]string{{bin, "apply", "--kubeconfig", kc, "--namespace", "osm-system",
 				"--webhook-url", "https://127.0.0.1:9443", "--log-format", "json"}}
 		}},
 		{name: "kubectl apply --server-side", argv: func(kc string) [][]string {
@@ -84,7 +109,7 @@ func run() error {
 	for _, c := range []string{"fresh", "unchanged"} {
 		results[c] = map[string]sample{}
 		for _, p := range peers {
-			s, err := measure(ctx, cp, p, c, *runs)
+			s, err := measure(ctx, cp, p, c, runs)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", p.name, c, err)
 			}
@@ -137,6 +162,12 @@ func prepare(ctx context.Context, cp *controlplane.ControlPlane, p peer, kase st
 }
 
 func timed(ctx context.Context, argv []string) (sample, error) {
+	s, _, err := timedOutput(ctx, argv)
+	return s, err
+}
+
+// timedOutput is timed that also returns the command's last output.
+func timedOutput(ctx context.Context, argv []string) (sample, string, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	out := &limitedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -146,16 +177,11 @@ func timed(ctx context.Context, argv []string) (sample, error) {
 	if err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			return sample{}, fmt.Errorf("%s: %w\n%s", argv[0], err, out.String())
+			return sample{}, "", fmt.Errorf("%s: %w\n%s", argv[0], err, out.String())
 		}
-		return sample{}, err
+		return sample{}, "", err
 	}
-	usage, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	s := sample{wall: wall}
-	if usage != nil {
-		s.maxRSSK = usage.Maxrss
-	}
-	return s, nil
+	return sample{wall: wall, maxRSSK: maxRSS(cmd)}, out.String(), nil
 }
 
 func report(results map[string]map[string]sample, peers []peer) {
