@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -34,16 +35,45 @@ func Reset(t *testing.T, cfg *rest.Config, timeout time.Duration) context.Contex
 	if err := DeleteCRDsAndObjects(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
+	EnsureNamespace(ctx, t, cfg, Namespace)
 	client := kubernetes.NewForConfigOrDie(cfg)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace}}
-	if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
 	err := client.CoreV1().Secrets(Namespace).Delete(ctx, certs.SecretName, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		t.Fatal(err)
 	}
 	return ctx
+}
+
+// EnsureNamespace creates the namespace name unless it exists, or fails
+// the test.
+func EnsureNamespace(ctx context.Context, t *testing.T, cfg *rest.Config, name string) {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	_, err := kubernetes.NewForConfigOrDie(cfg).CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// ApplyArgs are the arguments of an apply in namespace that points the
+// CRDs at a webhook on port on loopback, followed by extra.
+func ApplyArgs(namespace string, port int, extra ...string) []string {
+	return append([]string{"apply", "--namespace", namespace,
+		"--webhook-url", fmt.Sprintf("https://127.0.0.1:%d", port)}, extra...)
+}
+
+// MustExec runs the binary like Exec and fails the test unless it exits
+// with want.
+func MustExec(ctx context.Context, t *testing.T, kubeconfig string, want int, args ...string) Run {
+	t.Helper()
+	run, err := Exec(ctx, kubeconfig, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Code != want {
+		t.Fatalf("%v: exit code %d, want %d\nstderr:\n%s", args, run.Code, want, run.Stderr)
+	}
+	return run
 }
 
 // MustBundle returns the embedded bundle or fails the test.
@@ -64,6 +94,20 @@ func MustListCRDs(ctx context.Context, t *testing.T, cfg *rest.Config) map[strin
 		t.Fatal(err)
 	}
 	return live
+}
+
+// MustGetCRD reads the CRD name or fails the test, also when it does not
+// exist.
+func MustGetCRD(ctx context.Context, t *testing.T, cfg *rest.Config, name string) *apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
+	crd, err := GetCRD(ctx, cfg, name)
+	if err != nil {
+		t.Fatalf("get CRD %s: %v", name, err)
+	}
+	if crd == nil {
+		t.Fatalf("CRD %s does not exist", name)
+	}
+	return crd
 }
 
 // Writes records resourceVersion and generation per CRD: what any write

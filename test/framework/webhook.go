@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"sync"
 	"syscall"
@@ -48,9 +49,16 @@ type Webhook struct {
 // extra args, waits until it is ready and stops it when the test ends.
 func StartWebhook(ctx context.Context, t *testing.T, kubeconfig string, port int, extra ...string) *Webhook {
 	t.Helper()
+	return StartWebhookIn(ctx, t, kubeconfig, Namespace, port, extra...)
+}
+
+// StartWebhookIn is StartWebhook serving from the Secret of namespace, for
+// tests that run more than one mesh.
+func StartWebhookIn(ctx context.Context, t *testing.T, kubeconfig, namespace string, port int, extra ...string) *Webhook {
+	t.Helper()
 	w := &Webhook{Port: port, HealthPort: FreePort(t), stderr: &syncBuffer{}}
 	args := append([]string{"webhook", "--port", strconv.Itoa(w.Port), "--health-port", strconv.Itoa(w.HealthPort),
-		"--namespace", Namespace, "--drain-delay", "0s"}, extra...)
+		"--namespace", namespace, "--drain-delay", "0s"}, extra...)
 	cmd, _, _, err := Command(ctx, kubeconfig, args...)
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +94,27 @@ func (w *Webhook) Health(path string) (int, string, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), err
+}
+
+// Reviews sums the conversion reviews of crd that the webhook's /metrics
+// counts as successful, over every from and to version.
+func (w *Webhook) Reviews(t *testing.T, crd string) float64 {
+	t.Helper()
+	code, body, err := w.Health("/metrics")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("/metrics: %d %v", code, err)
+	}
+	line := regexp.MustCompile(`(?m)^osm_bootstrap_conversion_reviews_total\{crd="` + regexp.QuoteMeta(crd) +
+		`",from="[^"]*",result="success",to="[^"]*"\} (\S+)$`)
+	total := 0.0
+	for _, m := range line.FindAllStringSubmatch(body, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += v
+	}
+	return total
 }
 
 // Log is what the webhook has logged so far, as a Run for Find.

@@ -17,14 +17,7 @@ const testTimeout = 3 * time.Minute
 // apply runs the binary's apply and fails the test on an unexpected exit code.
 func apply(ctx context.Context, t *testing.T, wantCode int, args ...string) framework.Run {
 	t.Helper()
-	run, err := framework.Exec(ctx, cp.Kubeconfig, append([]string{"apply"}, args...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Code != wantCode {
-		t.Fatalf("apply %v: exit code %d, want %d\nstderr:\n%s", args, run.Code, wantCode, run.Stderr)
-	}
-	return run
+	return framework.MustExec(ctx, t, cp.Kubeconfig, wantCode, append([]string{"apply"}, args...)...)
 }
 
 var webhookArgs = framework.WebhookArgs

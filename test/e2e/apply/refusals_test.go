@@ -5,15 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
+	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
 
 const trafficTargets = "traffictargets.access.smi-spec.io"
@@ -178,7 +176,7 @@ func TestSecondControlPlaneLeavesConversionAlone(t *testing.T) {
 	ctx := setup(t)
 	apply(ctx, t, 0, webhookArgs...)
 	const other = "other-mesh"
-	createNamespace(ctx, t, other)
+	framework.EnsureNamespace(ctx, t, cp.Config, other)
 	otherArgs := []string{"--namespace", other, "--webhook-url", "https://127.0.0.1:9555"}
 
 	run := apply(ctx, t, 0, otherArgs...)
@@ -200,14 +198,5 @@ func checkConversionOwner(ctx context.Context, t *testing.T, owner, url string) 
 	conv := live.Spec.Conversion
 	if conv.Webhook == nil || conv.Webhook.ClientConfig == nil || conv.Webhook.ClientConfig.URL == nil || *conv.Webhook.ClientConfig.URL != url {
 		t.Errorf("conversion %+v, want the webhook at %s", conv, url)
-	}
-}
-
-func createNamespace(ctx context.Context, t *testing.T, name string) {
-	t.Helper()
-	client := kubernetes.NewForConfigOrDie(cp.Config)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
 	}
 }

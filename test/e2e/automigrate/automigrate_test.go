@@ -3,19 +3,14 @@ package automigrate
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/automigrate"
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
@@ -42,7 +37,7 @@ func TestOneWebhookMigratesAndTheOtherTakesOver(t *testing.T) {
 	ctx := framework.Reset(t, cp.Config, testTimeout)
 	storeOldObjects(ctx, t)
 	portA, portB := framework.FreePort(t), framework.FreePort(t)
-	apply(ctx, t, portA)
+	framework.MustExec(ctx, t, cp.Kubeconfig, 0, framework.ApplyArgs(framework.Namespace, portA)...)
 
 	a := framework.StartWebhook(ctx, t, cp.Kubeconfig, portA, "--auto-migrate")
 	b := framework.StartWebhook(ctx, t, cp.Kubeconfig, portB, "--auto-migrate")
@@ -83,34 +78,14 @@ func storeOldObjects(ctx context.Context, t *testing.T) {
 	if err := framework.WaitEstablished(ctx, cp.Config, []string{splits}); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(framework.RepoRoot(), "test", "testdata", "objects", splits, "v1alpha2.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
-		t.Fatal(err)
-	}
-	client := dynamic.NewForConfigOrDie(cp.Config).Resource(
-		schema.GroupVersionResource{Group: "split.smi-spec.io", Version: "v1alpha2", Resource: "trafficsplits"})
+	obj := framework.TestObject(t, splits, "v1alpha2.yaml")
+	client := dynamic.NewForConfigOrDie(cp.Config).Resource(framework.Resource(splits, "v1alpha2"))
 	for i := range objectCount {
 		o := obj.DeepCopy()
 		o.SetName(fmt.Sprintf("split-%d", i))
 		if _, err := client.Namespace(framework.Namespace).Create(ctx, o, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-func apply(ctx context.Context, t *testing.T, port int) {
-	t.Helper()
-	run, err := framework.Exec(ctx, cp.Kubeconfig, "apply", "--namespace", framework.Namespace,
-		"--webhook-url", fmt.Sprintf("https://127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Code != 0 {
-		t.Fatalf("apply: exit code %d\nstderr:\n%s", run.Code, run.Stderr)
 	}
 }
 
@@ -121,11 +96,7 @@ func waitTrimmed(ctx context.Context, t *testing.T) {
 	deadline := time.Now().Add(migratedTimeout)
 	var stored []string
 	for time.Now().Before(deadline) {
-		crd, err := framework.GetCRD(ctx, cp.Config, splits)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored = crd.Status.StoredVersions
+		stored = framework.MustGetCRD(ctx, t, cp.Config, splits).Status.StoredVersions
 		if slices.Equal(stored, []string{"v1alpha4"}) {
 			return
 		}
@@ -137,10 +108,7 @@ func waitTrimmed(ctx context.Context, t *testing.T) {
 // untrim lists v1alpha2 in storedVersions again, as after a fresh upgrade.
 func untrim(ctx context.Context, t *testing.T) {
 	t.Helper()
-	crd, err := framework.GetCRD(ctx, cp.Config, splits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	crd := framework.MustGetCRD(ctx, t, cp.Config, splits)
 	crd.Status.StoredVersions = []string{"v1alpha2", "v1alpha4"}
 	client := apiextensionsclient.NewForConfigOrDie(cp.Config).ApiextensionsV1().CustomResourceDefinitions()
 	if _, err := client.UpdateStatus(ctx, crd, metav1.UpdateOptions{}); err != nil {

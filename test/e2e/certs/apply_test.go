@@ -3,7 +3,6 @@ package certs
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -14,16 +13,7 @@ import (
 // with more flags, and fails the test unless it exits 0.
 func applyRun(ctx context.Context, t *testing.T, port int, more ...string) framework.Run {
 	t.Helper()
-	args := append([]string{"apply", "--namespace", framework.Namespace,
-		"--webhook-url", fmt.Sprintf("https://127.0.0.1:%d", port)}, more...)
-	run, err := framework.Exec(ctx, cp.Kubeconfig, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Code != 0 {
-		t.Fatalf("apply: exit code %d\nstderr:\n%s", run.Code, run.Stderr)
-	}
-	return run
+	return framework.MustExec(ctx, t, cp.Kubeconfig, 0, framework.ApplyArgs(framework.Namespace, port, more...)...)
 }
 
 // expectLog fails the test unless run logged msg.

@@ -31,9 +31,9 @@ const (
 // keep working.
 func TestWebhookRenewsServingCertificate(t *testing.T) {
 	ctx := framework.Reset(t, cp.Config, renewalTestTimeout)
-	port := freePort(t)
+	port := framework.FreePort(t)
 	applyRun(ctx, t, port)
-	w := startWebhook(ctx, t, port)
+	w := framework.StartWebhook(ctx, t, cp.Kubeconfig, port)
 	tr := startTraffic(ctx, t)
 	counts := tr.progress(t, "before the renewal", [2]int64{})
 
@@ -52,7 +52,7 @@ func TestWebhookRenewsServingCertificate(t *testing.T) {
 	if left := time.Until(renewed.NotAfter); left < certs.ServingLifetime-time.Hour {
 		t.Errorf("renewed serving certificate valid for %s, want about %s", left, certs.ServingLifetime)
 	}
-	w.waitServing(t, renewed, reloadTimeout)
+	waitServing(t, w, renewed, reloadTimeout)
 	expectCABundles(ctx, t, ca.cert)
 
 	tr.progress(t, "after the renewal", counts)

@@ -39,9 +39,9 @@ func TestCARotationDrivenByApply(t *testing.T) {
 	now := time.Now()
 	oldCA := newCA(t, "test-old-ca", now.Add(-caAge), now.Add(caLifetime-caAge))
 	seedSecret(ctx, t, oldCA, newServing(t, oldCA, now.Add(certs.ServingLifetime)))
-	port := freePort(t)
+	port := framework.FreePort(t)
 	installTrusting(ctx, t, port, oldCA)
-	w := startWebhook(ctx, t, port)
+	w := framework.StartWebhook(ctx, t, cp.Kubeconfig, port)
 	tr := startTraffic(ctx, t)
 	counts := tr.progress(t, "before the rotation", [2]int64{})
 
@@ -59,7 +59,7 @@ func TestCARotationDrivenByApply(t *testing.T) {
 	expectLog(t, run, "webhook CA rotation waits for webhooks to load the new certificate")
 	expectCABundles(ctx, t, oldCA.cert, newCA)
 
-	w.waitServing(t, servingOf(t, secret), reloadTimeout)
+	waitServing(t, w, servingOf(t, secret), reloadTimeout)
 	counts = tr.progress(t, "new certificate served", counts)
 	updateSecret(ctx, t, func(s *corev1.Secret) {
 		s.Annotations[certs.SwitchedAtAnnotation] = time.Now().Add(-certs.ServingSwitchGrace).UTC().Format(time.RFC3339)

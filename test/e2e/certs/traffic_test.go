@@ -2,8 +2,6 @@ package certs
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -11,11 +9,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
@@ -56,19 +51,9 @@ type traffic struct {
 // loops; the test's cleanup stops them.
 func startTraffic(ctx context.Context, t *testing.T) *traffic {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(framework.RepoRoot(), "test", "testdata", "objects",
-		"meshconfigs.config.openservicemesh.io", "v1alpha1.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
-		t.Fatal(err)
-	}
-	cfg := rest.CopyConfig(cp.Config)
+	obj := framework.TestObject(t, "meshconfigs.config.openservicemesh.io", "v1alpha1.yaml")
 	// Every request through v1alpha1 warns that it is deprecated.
-	cfg.WarningHandler = rest.NoWarnings{}
-	client := dynamic.NewForConfigOrDie(cfg).Resource(meshConfigs).Namespace(obj.GetNamespace())
+	client := framework.QuietClient(cp.Config).Resource(meshConfigs).Namespace(obj.GetNamespace())
 	if _, err := client.Create(ctx, obj, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create MeshConfig as v1alpha1: %v", err)
 	}

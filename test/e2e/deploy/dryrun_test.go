@@ -5,15 +5,14 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/restmapper"
+
+	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
 
 // dryRunTimeout bounds TestDryRunCreate.
@@ -26,7 +25,7 @@ func TestDryRunCreate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), dryRunTimeout)
 	defer cancel()
 	objs := manifests(ctx, t)
-	ensureNamespace(ctx, t, namespace)
+	framework.EnsureNamespace(ctx, t, cp.Config, namespace)
 
 	mapper := restMapper(t)
 	client := dynamic.NewForConfigOrDie(cp.Config)
@@ -67,14 +66,4 @@ func restMapper(t *testing.T) meta.RESTMapper {
 		t.Fatal(err)
 	}
 	return restmapper.NewDiscoveryRESTMapper(groups)
-}
-
-// ensureNamespace creates the namespace unless it exists.
-func ensureNamespace(ctx context.Context, t *testing.T, name string) {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	_, err := kubernetes.NewForConfigOrDie(cp.Config).CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
 }

@@ -1,29 +1,17 @@
 package deploy
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
-	"syscall"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/automigrate"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/certs"
@@ -31,10 +19,6 @@ import (
 )
 
 const (
-	// readyTimeout bounds the wait for the webhook's /readyz.
-	readyTimeout = 30 * time.Second
-	// stopTimeout bounds the webhook's exit after SIGTERM.
-	stopTimeout = 20 * time.Second
 	// leaseTimeout bounds the wait for the webhook to take the Lease: it
 	// tries at once, then every automigrate.DefaultRetryPeriod.
 	leaseTimeout = 2 * automigrate.DefaultLeaseDuration
@@ -90,15 +74,11 @@ func waitEstablished(ctx context.Context, t *testing.T, dir string) {
 
 func storeTrafficSplit(ctx context.Context, t *testing.T) {
 	t.Helper()
-	path := filepath.Join(framework.RepoRoot(), "test", "testdata", "objects", trafficSplits, "v1alpha2.yaml")
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(mustRead(t, path), &obj.Object); err != nil {
-		t.Fatal(err)
-	}
-	gvr := schema.GroupVersionResource{Group: "split.smi-spec.io", Version: "v1alpha2", Resource: "trafficsplits"}
+	obj := framework.TestObject(t, trafficSplits, "v1alpha2.yaml")
+	gvr := framework.Resource(trafficSplits, "v1alpha2")
 	client := dynamic.NewForConfigOrDie(cp.Config).Resource(gvr).Namespace(obj.GetNamespace())
 	if _, err := client.Create(ctx, obj, createOpts); err != nil {
-		t.Fatalf("store %s: %v", path, err)
+		t.Fatalf("store %s: %v", obj.GetName(), err)
 	}
 }
 
@@ -153,77 +133,4 @@ func hasCommand(ctx context.Context, t *testing.T, command string) bool {
 		t.Fatalf("--help: %v", err)
 	}
 	return regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(command) + `\s`).Match(out)
-}
-
-// webhook is a running webhook binary.
-type webhook struct {
-	healthPort     int
-	cmd            *exec.Cmd
-	stdout, stderr *bytes.Buffer
-}
-
-// startWebhook runs the webhook as the kubeconfig's identity on port and
-// waits until it is ready.
-func startWebhook(ctx context.Context, t *testing.T, kubeconfig string, port int, args ...string) *webhook {
-	t.Helper()
-	w := &webhook{healthPort: freePort(t)}
-	full := append([]string{"webhook", "--port", strconv.Itoa(port), "--health-port", strconv.Itoa(w.healthPort),
-		"--namespace", namespace, "--drain-delay", "0s"}, args...)
-	var err error
-	w.cmd, w.stdout, w.stderr, err = framework.Command(ctx, kubeconfig, full...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	err = wait.PollUntilContextTimeout(ctx, pollInterval, readyTimeout, true, func(context.Context) (bool, error) {
-		return w.ready(), nil
-	})
-	if err != nil {
-		w.stop(t)
-		t.Fatalf("webhook not ready after %s\n%s", readyTimeout, w.stderr)
-	}
-	return w
-}
-
-func (w *webhook) ready() bool {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", w.healthPort))
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode == http.StatusOK
-}
-
-// stop sends SIGTERM and wants a clean exit.
-func (w *webhook) stop(t *testing.T) {
-	t.Helper()
-	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return
-	}
-	done := make(chan framework.Run, 1)
-	go func() {
-		run, _ := framework.Wait(w.cmd, w.stdout, w.stderr)
-		done <- run
-	}()
-	select {
-	case run := <-done:
-		if run.Code != 0 {
-			t.Errorf("webhook exited with %d after SIGTERM\n%s", run.Code, run.Stderr)
-		}
-	case <-time.After(stopTimeout):
-		_ = w.cmd.Process.Kill()
-		t.Errorf("webhook still running %s after SIGTERM", stopTimeout)
-	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }

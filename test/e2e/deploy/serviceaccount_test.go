@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -62,7 +61,7 @@ func TestServiceAccount(t *testing.T) {
 	grantRBAC(ctx, t, objs)
 	installHistory(ctx, t)
 
-	s := &scenario{kubeconfig: saKubeconfig(t), webhookPort: freePort(t), skipped: skips{}}
+	s := &scenario{kubeconfig: saKubeconfig(t), webhookPort: framework.FreePort(t), skipped: skips{}}
 	steps := []struct {
 		name string
 		run  func(context.Context, *testing.T)
@@ -191,16 +190,13 @@ func (s *scenario) migrate(ctx context.Context, t *testing.T) {
 		s.skipped[migrateGroup] = "the migrate command does not exist yet"
 		t.Skip("the binary has no migrate command yet (pkg/migrate, issue 6): migrate's rules are not checked")
 	}
-	w := startWebhook(ctx, t, s.kubeconfig, s.webhookPort, "--auto-migrate=false")
-	defer w.stop(t)
+	w := framework.StartWebhook(ctx, t, s.kubeconfig, s.webhookPort, "--auto-migrate=false")
+	defer w.Stop(t)
 
 	run := runBinary(ctx, t, s.kubeconfig, "migrate", "--namespace", namespace, "--builtin-timeout", builtinTimeout,
 		"--settle-interval", settleInterval)
 	mustSucceed(t, run)
-	crd, err := framework.GetCRD(ctx, cp.Config, trafficSplits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	crd := framework.MustGetCRD(ctx, t, cp.Config, trafficSplits)
 	if got := crd.Status.StoredVersions; !slices.Equal(got, []string{"v1alpha4"}) {
 		t.Errorf("%s storedVersions %v after migrate, want [v1alpha4]", trafficSplits, got)
 	}
@@ -214,8 +210,8 @@ func (s *scenario) lease(ctx context.Context, t *testing.T) {
 		s.skipped[leaseGroup] = "the webhook does not run the migration yet"
 		t.Skip("the webhook's --auto-migrate is not wired yet (pkg/automigrate): the Lease rules are not checked")
 	}
-	w := startWebhook(ctx, t, s.kubeconfig, s.webhookPort)
-	defer w.stop(t)
+	w := framework.StartWebhook(ctx, t, s.kubeconfig, s.webhookPort)
+	defer w.Stop(t)
 	waitLeaseHeld(ctx, t)
 }
 
@@ -259,17 +255,6 @@ func deleteCRD(ctx context.Context, t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("CRD %s not gone: %v", name, err)
 	}
-}
-
-// freePort returns a loopback port nothing listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func runBinary(ctx context.Context, t *testing.T, kubeconfig string, args ...string) framework.Run {

@@ -116,14 +116,7 @@ func kubeconfig(t *testing.T, cfg *rest.Config) string {
 // code than want.
 func apply(ctx context.Context, t *testing.T, kubeconfig string, want int, args ...string) framework.Run {
 	t.Helper()
-	run, err := framework.Exec(ctx, kubeconfig, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Code != want {
-		t.Fatalf("%v: exit code %d, want %d\nstderr:\n%s", args, run.Code, want, run.Stderr)
-	}
-	return run
+	return framework.MustExec(ctx, t, kubeconfig, want, args...)
 }
 
 // process is a run of the binary in the background.

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,9 +17,13 @@ import (
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
 
-// progressTimeout bounds the wait for a background migration to have
-// rewritten some objects.
-const progressTimeout = 60 * time.Second
+const (
+	// progressTimeout bounds the wait for a background migration to have
+	// rewritten some objects.
+	progressTimeout = 60 * time.Second
+	// stopTimeout bounds a binary's exit after SIGTERM.
+	stopTimeout = 20 * time.Second
+)
 
 // slowArgs make a client-side migration of a few thousand objects last a
 // few seconds, for a test to act in the middle of it.
@@ -52,6 +57,28 @@ func (b *background) wait(t *testing.T) framework.Run {
 		t.Fatal(err)
 	}
 	return run
+}
+
+// stopProcess sends SIGTERM to a binary started with framework.Command and
+// waits for it.
+func stopProcess(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) framework.Run {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return framework.Run{}
+	}
+	done := make(chan framework.Run, 1)
+	go func() {
+		run, _ := framework.Wait(cmd, stdout, stderr)
+		done <- run
+	}()
+	select {
+	case run := <-done:
+		return run
+	case <-time.After(stopTimeout):
+		_ = cmd.Process.Kill()
+		t.Errorf("%s still running %s after SIGTERM", cmd.Path, stopTimeout)
+		return <-done
+	}
 }
 
 // waitRewritten waits until etcd holds at least min TrafficSplits in the

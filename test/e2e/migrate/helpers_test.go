@@ -3,14 +3,11 @@ package migrate
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apiextensionsclientv1 "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/typed/apiextensions/v1"
@@ -20,9 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
@@ -69,8 +64,8 @@ type cluster struct {
 func upgraded(t *testing.T, n int) *cluster {
 	t.Helper()
 	ctx := framework.Reset(t, cp.Config, testTimeout)
-	c := &cluster{ctx: ctx, client: fastClient(), port: freePort(t)}
-	ensureNamespace(ctx, t, otherNamespace)
+	c := &cluster{ctx: ctx, client: fastClient(), port: framework.FreePort(t)}
+	framework.EnsureNamespace(ctx, t, cp.Config, otherNamespace)
 
 	dir := framework.PreviousRelease("osm-edge-v1.1.3")
 	if _, err := cp.Kubectl(ctx, "apply", "-f", dir); err != nil {
@@ -86,7 +81,7 @@ func upgraded(t *testing.T, n int) *cluster {
 	c.objects = c.createSplits(t, oldVersion, "split", n)
 
 	c.apply(t)
-	startWebhook(ctx, t, c.port)
+	framework.StartWebhook(ctx, t, cp.Kubeconfig, c.port, "--auto-migrate=false", "--log-level", "info")
 	if got := c.crd(t).Status.StoredVersions; strings.Join(got, ",") != oldVersion+","+newVersion {
 		t.Fatalf("after the upgrade %s stores %v, want [%s %s]", trafficSplits, got, oldVersion, newVersion)
 	}
@@ -99,14 +94,7 @@ func upgraded(t *testing.T, n int) *cluster {
 // apply runs the binary's apply, pointing the CRDs at the test's webhook.
 func (c *cluster) apply(t *testing.T) {
 	t.Helper()
-	run, err := framework.Exec(c.ctx, cp.Kubeconfig, "apply", "--namespace", framework.Namespace,
-		"--webhook-url", fmt.Sprintf("https://127.0.0.1:%d", c.port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Code != 0 {
-		t.Fatalf("apply: exit code %d\n%s", run.Code, run.Stderr)
-	}
+	framework.MustExec(c.ctx, t, cp.Kubeconfig, 0, framework.ApplyArgs(framework.Namespace, c.port)...)
 }
 
 // fastClient reaches custom resources without client-go's rate limit and
@@ -119,32 +107,14 @@ func fastClient() dynamic.Interface {
 	return dynamic.NewForConfigOrDie(cfg)
 }
 
-func ensureNamespace(ctx context.Context, t *testing.T, name string) {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	_, err := kubernetes.NewForConfigOrDie(cp.Config).CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-}
-
 func splitResource(version string) schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: splitGroup, Version: version, Resource: splitPlural}
+	return framework.Resource(trafficSplits, version)
 }
 
 // readSplit reads the test TrafficSplit of version.
 func readSplit(t *testing.T, version string) *unstructured.Unstructured {
 	t.Helper()
-	path := filepath.Join(framework.RepoRoot(), "test", "testdata", "objects", trafficSplits, version+".yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
-		t.Fatal(err)
-	}
-	return obj
+	return framework.TestObject(t, trafficSplits, version+".yaml")
 }
 
 // splitObject is a copy of template named prefix-i, with weights of its
@@ -215,11 +185,7 @@ func (c *cluster) create(version string, obj *unstructured.Unstructured) error {
 // crd reads the TrafficSplit CRD.
 func (c *cluster) crd(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
-	crd, err := framework.GetCRD(c.ctx, cp.Config, trafficSplits)
-	if err != nil || crd == nil {
-		t.Fatalf("get %s: %v", trafficSplits, err)
-	}
-	return crd
+	return framework.MustGetCRD(c.ctx, t, cp.Config, trafficSplits)
 }
 
 // stored is the apiVersion etcd holds for each TrafficSplit.

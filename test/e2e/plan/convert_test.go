@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
@@ -39,7 +37,7 @@ func TestObjectThatDoesNotConvert(t *testing.T) {
 	ctx := setup(t)
 	live := bundle(t).Get(trafficTargets)
 	install(ctx, t, live)
-	storeFile(ctx, t, live, testObject(t, trafficTargets, "v1alpha3.yaml"))
+	storeFile(ctx, t, live, framework.TestObject(t, trafficTargets, "v1alpha3.yaml"))
 
 	plan, _ := runPlan(ctx, t, 0)
 	o := crdPlan(t, plan, trafficTargets).Objects
@@ -50,7 +48,7 @@ func TestObjectThatDoesNotConvert(t *testing.T) {
 		t.Errorf("converted to %v, want %v", o.Converted, want)
 	}
 
-	bad := testObject(t, trafficTargets, "v1alpha3.yaml")
+	bad := framework.TestObject(t, trafficTargets, "v1alpha3.yaml")
 	bad.SetName("bad-stash")
 	bad.SetAnnotations(map[string]string{stashAnnotation: "{not json"})
 	storeFile(ctx, t, live, bad)
@@ -95,8 +93,8 @@ func TestObjectsOfV113Convert(t *testing.T) {
 		t.Fatal(err)
 	}
 	objects := map[string]*unstructured.Unstructured{
-		trafficTargets: testObject(t, trafficTargets, "v1alpha3.yaml"),
-		trafficSplits:  testObject(t, trafficSplits, "v1alpha2.yaml"),
+		trafficTargets: framework.TestObject(t, trafficTargets, "v1alpha3.yaml"),
+		trafficSplits:  framework.TestObject(t, trafficSplits, "v1alpha2.yaml"),
 		meshConfigs:    upgradeObject(t, "osm-edge-v1.1.3", meshConfigs),
 	}
 	for name, obj := range objects {
@@ -127,29 +125,11 @@ func TestObjectsOfV113Convert(t *testing.T) {
 	}
 }
 
-// testObject reads test/testdata/objects/<crd>/<file>.
-func testObject(t *testing.T, crd, file string) *unstructured.Unstructured {
-	t.Helper()
-	return readYAML(t, filepath.Join(framework.RepoRoot(), "test", "testdata", "objects", crd, file))
-}
-
 // upgradeObject reads the object test/testdata/upgrade keeps for a release.
 func upgradeObject(t *testing.T, release, crd string) *unstructured.Unstructured {
 	t.Helper()
-	return readYAML(t, filepath.Join(framework.RepoRoot(), "test", "testdata", "upgrade", release, crd+".yaml"))
-}
-
-func readYAML(t *testing.T, path string) *unstructured.Unstructured {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return obj
+	path := filepath.Join(framework.RepoRoot(), "test", "testdata", "upgrade", release, crd+".yaml")
+	return framework.ReadObject(t, path)
 }
 
 // storeFile creates obj in its own version, refusing unknown fields, and

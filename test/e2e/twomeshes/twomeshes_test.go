@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
@@ -174,15 +170,7 @@ func checkStanza(ctx context.Context, t *testing.T, m *mesh, ca []byte) {
 // storeTarget creates the test TrafficTarget in the stored version.
 func storeTarget(ctx context.Context, t *testing.T) *unstructured.Unstructured {
 	t.Helper()
-	path := filepath.Join(framework.RepoRoot(), "test", "testdata", "objects", trafficTargets, storage+".yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
-		t.Fatal(err)
-	}
+	obj := framework.TestObject(t, trafficTargets, storage+".yaml")
 	client := objectClient().Resource(resource(storage)).Namespace(obj.GetNamespace())
 	if _, err := client.Create(ctx, obj, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("store %s: %v", obj.GetName(), err)
@@ -192,15 +180,10 @@ func storeTarget(ctx context.Context, t *testing.T) *unstructured.Unstructured {
 
 // objectClient reaches the custom resources without logging the server's
 // deprecation warnings: reading old versions is the point here.
-func objectClient() dynamic.Interface {
-	cfg := rest.CopyConfig(cp.Config)
-	cfg.WarningHandler = rest.NoWarnings{}
-	return dynamic.NewForConfigOrDie(cfg)
-}
+func objectClient() dynamic.Interface { return framework.QuietClient(cp.Config) }
 
 func resource(version string) schema.GroupVersionResource {
-	plural, group, _ := strings.Cut(trafficTargets, ".")
-	return schema.GroupVersionResource{Group: group, Version: version, Resource: plural}
+	return framework.Resource(trafficTargets, version)
 }
 
 // get reads obj in version; a get reads etcd and converts each time,

@@ -27,15 +27,7 @@ const namespace = framework.Namespace
 // it exits 0.
 func apply(ctx context.Context, t *testing.T, args ...string) framework.Run {
 	t.Helper()
-	full := append(append([]string{"apply"}, webhookArgs...), args...)
-	run, err := framework.Exec(ctx, cp.Kubeconfig, full...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Code != 0 {
-		t.Fatalf("%v: exit code %d, want 0\nstderr:\n%s", full, run.Code, run.Stderr)
-	}
-	return run
+	return framework.MustExec(ctx, t, cp.Kubeconfig, 0, append(append([]string{"apply"}, webhookArgs...), args...)...)
 }
 
 // webhookSecret reads the self-managed TLS Secret; nil when it does not exist.

@@ -20,7 +20,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/diff"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
@@ -86,11 +85,7 @@ func storeObject(ctx context.Context, t *testing.T, release string, crd *apiexte
 
 // objectClient reaches the custom resources without logging the server's
 // deprecation warnings: storing old versions is the point here.
-func objectClient() dynamic.Interface {
-	cfg := rest.CopyConfig(cp.Config)
-	cfg.WarningHandler = rest.NoWarnings{}
-	return dynamic.NewForConfigOrDie(cfg)
-}
+func objectClient() dynamic.Interface { return framework.QuietClient(cp.Config) }
 
 func readObject(t *testing.T, path string) *unstructured.Unstructured {
 	t.Helper()

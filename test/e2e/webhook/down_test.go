@@ -31,7 +31,7 @@ func TestWebhookDownAndBack(t *testing.T) {
 		if got := storageVersion(t, c.crd); got != c.stored {
 			t.Fatalf("%s is stored in %s, the test expects %s", c.crd, got, c.stored)
 		}
-		obj := readObject(t, c.crd, c.file)
+		obj := framework.TestObject(t, c.crd, c.file)
 		obj.SetName("down-" + obj.GetName())
 		if _, err := client.Resource(resource(c.crd, c.stored)).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create %s %s: %v", c.crd, c.stored, err)
@@ -39,7 +39,7 @@ func TestWebhookDownAndBack(t *testing.T) {
 		before[i] = getAs(ctx, t, client, c.crd, c.other, obj)
 	}
 
-	w.stop(t)
+	w.Stop(t)
 	for i, c := range downCases {
 		getAs(ctx, t, client, c.crd, c.stored, before[i])
 		if _, err := client.Resource(resource(c.crd, c.stored)).List(ctx, metav1.ListOptions{}); err != nil {
@@ -52,7 +52,7 @@ func TestWebhookDownAndBack(t *testing.T) {
 		wantConversionError(t, c, err)
 	}
 
-	startWebhook(ctx, t, w.port)
+	framework.StartWebhook(ctx, t, cp.Kubeconfig, w.Port)
 	for i, c := range downCases {
 		after := getAs(ctx, t, client, c.crd, c.other, before[i])
 		if !equality.Semantic.DeepEqual(withoutServerMetadata(after), withoutServerMetadata(before[i])) {

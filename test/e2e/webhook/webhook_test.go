@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
@@ -23,26 +20,24 @@ const (
 	meshConfigCRD    = "meshconfigs.config.openservicemesh.io"
 )
 
+// resource is the resource of a version of the named CRD.
+var resource = framework.Resource
+
 // setup gives a test an empty cluster with the bundle applied, its CRDs
 // calling a webhook binary that is ready.
-func setup(t *testing.T) (context.Context, dynamic.Interface, *webhook) {
+func setup(t *testing.T) (context.Context, dynamic.Interface, *framework.Webhook) {
 	t.Helper()
 	ctx := framework.Reset(t, cp.Config, testTimeout)
-	port := freePort(t)
+	port := framework.FreePort(t)
 	// apply creates the Secret the webhook serves from.
-	apply(ctx, t, port)
-	w := startWebhook(ctx, t, port)
+	framework.MustExec(ctx, t, cp.Kubeconfig, 0, framework.ApplyArgs(framework.Namespace, port)...)
+	w := framework.StartWebhook(ctx, t, cp.Kubeconfig, port)
 	return ctx, dynamic.NewForConfigOrDie(cp.Config), w
-}
-
-func resource(crd, version string) schema.GroupVersionResource {
-	plural, group, _ := strings.Cut(crd, ".")
-	return schema.GroupVersionResource{Group: group, Version: version, Resource: plural}
 }
 
 func TestTrafficTargetReadInEveryVersion(t *testing.T) {
 	ctx, client, w := setup(t)
-	obj := readObject(t, trafficTargetCRD, "v1alpha1.yaml")
+	obj := framework.TestObject(t, trafficTargetCRD, "v1alpha1.yaml")
 	ns := obj.GetNamespace()
 	created, err := client.Resource(resource(trafficTargetCRD, "v1alpha1")).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{})
 	if err != nil {
@@ -71,14 +66,14 @@ func TestTrafficTargetReadInEveryVersion(t *testing.T) {
 		t.Errorf("v1alpha1 read back differs from what was created:\ngot  %v\nwant %v",
 			withoutServerMetadata(back), withoutServerMetadata(created))
 	}
-	if n := reviewsServed(t, w, trafficTargetCRD); n < 3 {
+	if n := w.Reviews(t, trafficTargetCRD); n < 3 {
 		t.Errorf("/metrics counts %v successful TrafficTarget reviews, want at least 3", n)
 	}
 }
 
 func TestMeshConfigKeepsInterceptionModeNone(t *testing.T) {
 	ctx, client, _ := setup(t)
-	obj := readObject(t, meshConfigCRD, "v1alpha2.yaml")
+	obj := framework.TestObject(t, meshConfigCRD, "v1alpha2.yaml")
 	if err := unstructured.SetNestedField(obj.Object, "none", "spec", "traffic", "interceptionMode"); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +129,7 @@ func TestListEveryServedVersion(t *testing.T) {
 				}
 			}
 		}
-		if n := reviewsServed(t, w, crd.Name); n < 1 {
+		if n := w.Reviews(t, crd.Name); n < 1 {
 			t.Errorf("/metrics counts no successful review of %s", crd.Name)
 		}
 	}
@@ -144,7 +139,7 @@ func TestListEveryServedVersion(t *testing.T) {
 // in that version, and returns how many it created.
 func createEveryVersion(ctx context.Context, t *testing.T, client dynamic.Interface, crd string) int {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(framework.RepoRoot(), "test", "testdata", "objects", crd, "v*.yaml"))
+	files, err := filepath.Glob(framework.ObjectPath(crd, "v*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +150,7 @@ func createEveryVersion(ctx context.Context, t *testing.T, client dynamic.Interf
 		if rest != "yaml" {
 			continue
 		}
-		obj := readObject(t, crd, base)
+		obj := framework.TestObject(t, crd, base)
 		obj.SetName(fmt.Sprintf("%s-%s", obj.GetName(), version))
 		ns := obj.GetNamespace()
 		if ns == "" {
@@ -170,24 +165,4 @@ func createEveryVersion(ctx context.Context, t *testing.T, client dynamic.Interf
 		t.Fatalf("no test object for %s", crd)
 	}
 	return n
-}
-
-// reviewsServed sums the webhook's successful reviews of crd on /metrics.
-func reviewsServed(t *testing.T, w *webhook, crd string) float64 {
-	t.Helper()
-	code, body, err := w.health("/metrics")
-	if err != nil || code != 200 {
-		t.Fatalf("/metrics: %d %v", code, err)
-	}
-	line := regexp.MustCompile(`(?m)^osm_bootstrap_conversion_reviews_total\{crd="` + regexp.QuoteMeta(crd) +
-		`",from="[^"]*",result="success",to="[^"]*"\} (\S+)$`)
-	total := 0.0
-	for _, m := range line.FindAllStringSubmatch(body, -1) {
-		v, err := strconv.ParseFloat(m[1], 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += v
-	}
-	return total
 }

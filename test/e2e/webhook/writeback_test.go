@@ -44,7 +44,7 @@ func servedVersions(crd *apiextensionsv1.CustomResourceDefinition) []string {
 // and writes it back unchanged in each of versions, then checks that it
 // reads in version created as it was created.
 func writeBack(ctx context.Context, t *testing.T, client dynamic.Interface, crd, created string, versions []string) {
-	obj := readObject(t, crd, created+".yaml")
+	obj := framework.TestObject(t, crd, created+".yaml")
 	obj.SetName("writeback-" + obj.GetName() + "-" + created)
 	want, err := client.Resource(resource(crd, created)).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{})
 	if err != nil {
