@@ -13,8 +13,10 @@ type kind struct {
 
 // version is one version of a CRD.
 type version struct {
-	name   string
-	schema *node
+	name string
+	// apiVersion is <group>/<name>, built once.
+	apiVersion string
+	schema     *node
 	// shape leads to the storage version's shape; empty for the storage
 	// version and the versions of its shape.
 	shape shape
@@ -54,7 +56,7 @@ func (k *kind) convert(obj map[string]any, from, to *version) error {
 	if err := putStash(obj, from.name, to.name, kept); err != nil {
 		return err
 	}
-	obj["apiVersion"] = k.group + "/" + to.name
+	obj["apiVersion"] = to.apiVersion
 	return nil
 }
 

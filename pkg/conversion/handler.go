@@ -1,13 +1,15 @@
 package conversion
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -96,47 +98,85 @@ func (h *crdHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		h.refuse(w, herr)
 		return
 	}
-	rev, err := decodeReview(body)
+	rev, err := decodeReview(body.Bytes())
+	putBody(body)
 	if err != nil {
 		h.refuse(w, &httpError{code: http.StatusBadRequest, err: err})
 		return
 	}
-	out, from, result := h.convertAll(rev)
-	resp, err := encodeResponse(rev, out)
-	if err != nil {
-		h.refuse(w, &httpError{code: http.StatusInternalServerError, err: fmt.Errorf("encode response: %w", err)})
-		return
-	}
+	out := getWriter(true)
+	defer out.release()
+	from, result := h.answer(out, rev)
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(resp)
+	w.Header().Set("Content-Length", strconv.Itoa(len(out.b)))
+	_, _ = w.Write(out.b)
 	if m := h.opts.Metrics; m != nil {
-		m.observeReview(h.crd, from, versionOf(rev.desired), result, len(rev.objects), time.Since(start))
+		m.observeReview(h.crd, from, versionOf(rev.desired), result, rev.len(), time.Since(start))
+	}
+}
+
+// maxPresizedBody bounds the buffer allocated ahead for a body of a
+// declared length: a client declaring more gets the buffer grown as its
+// bytes arrive, not a large one for nothing.
+const maxPresizedBody = 4 << 20
+
+// bodyPool holds the buffers bodies are read into; the decoded review
+// shares nothing with them.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBytes {
+		bodyPool.Put(b)
 	}
 }
 
 // readBody checks the method and Content-Type and reads the body within
-// the limit.
-func (h *crdHandler) readBody(w http.ResponseWriter, req *http.Request) ([]byte, *httpError) {
+// the limit, into a buffer of bodyPool.
+func (h *crdHandler) readBody(w http.ResponseWriter, req *http.Request) (*bytes.Buffer, *httpError) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return nil, &httpError{http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed, use POST", req.Method)}
 	}
-	mediaType, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" {
+	if !isJSON(req.Header.Get("Content-Type")) {
 		return nil, &httpError{http.StatusUnsupportedMediaType,
 			fmt.Errorf("content type %q not supported, use application/json", req.Header.Get("Content-Type"))}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, h.opts.MaxBodyBytes))
+	body := bodyPool.Get().(*bytes.Buffer)
+	body.Reset()
+	if n := req.ContentLength; n > 0 && n <= min(h.opts.MaxBodyBytes, maxPresizedBody) {
+		// The extra MinRead bytes let the read that finds the end fit.
+		body.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := body.ReadFrom(http.MaxBytesReader(w, req.Body, h.opts.MaxBodyBytes))
+	if herr := bodyError(err, body.Len()); herr != nil {
+		putBody(body)
+		return nil, herr
+	}
+	return body, nil
+}
+
+func bodyError(err error, n int) *httpError {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", tooLarge.Limit)}
+		return &httpError{http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", tooLarge.Limit)}
 	case err != nil:
-		return nil, &httpError{http.StatusBadRequest, fmt.Errorf("read body: %w", err)}
-	case len(body) == 0:
-		return nil, &httpError{http.StatusBadRequest, fmt.Errorf("%w: empty body", errBadReview)}
+		return &httpError{http.StatusBadRequest, fmt.Errorf("read body: %w", err)}
+	case n == 0:
+		return &httpError{http.StatusBadRequest, fmt.Errorf("%w: empty body", errBadReview)}
 	}
-	return body, nil
+	return nil
+}
+
+// isJSON reports whether a Content-Type is application/json, parameters
+// aside; the common spellings skip mime.ParseMediaType.
+func isJSON(contentType string) bool {
+	switch contentType {
+	case "application/json", "application/json; charset=utf-8":
+		return true
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mediaType == "application/json"
 }
 
 func (h *crdHandler) refuse(w http.ResponseWriter, e *httpError) {
@@ -144,57 +184,101 @@ func (h *crdHandler) refuse(w http.ResponseWriter, e *httpError) {
 	http.Error(w, e.err.Error(), e.code)
 }
 
-// convertAll converts every object of the review, or none: the API server
-// takes a review's answer whole. It returns the outcome, the objects'
-// source version for the metrics and the result label.
-func (h *crdHandler) convertAll(rev *review) (out outcome, from, result string) {
-	from = sourceVersion(rev.objects)
+// answer writes the answer to rev into out, and returns the objects'
+// source version and the result for the metrics. The API server takes a
+// review's answer whole: every object converted, or none and the reason.
+func (h *crdHandler) answer(out *jsonWriter, rev *review) (from, result string) {
+	from = rev.sourceVersion()
+	startResponse(out, rev)
+	mark := len(out.b)
+	result, err := h.convertAll(out, rev)
+	if err != nil {
+		out.b = out.b[:mark]
+		endWithFailure(out, err)
+		return from, result
+	}
+	out.b = append(out.b, successResult...)
+	return from, result
+}
+
+// convertAll converts the objects of the review in place and writes them
+// into out as a list, open at its end, recovering from a converter's
+// panic.
+func (h *crdHandler) convertAll(out *jsonWriter, rev *review) (result string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.opts.Log.Error("converter panicked", zap.String("crd", h.crd), zap.Any("panic", p), zap.Stack("stack"))
 			if m := h.opts.Metrics; m != nil {
 				m.panics.WithLabelValues(h.crd).Inc()
 			}
-			out, result = outcome{err: fmt.Errorf("convert %s to %s: internal error: %v", h.crd, rev.desired, p)}, resultPanic
+			result, err = resultPanic, fmt.Errorf("convert %s to %s: internal error: %v", h.crd, rev.desired, p)
 		}
 	}()
-	converted := make([]runtime.RawExtension, 0, len(rev.objects))
-	for _, raw := range rev.objects {
-		data, err := h.convertOne(raw, rev.desired)
-		if err != nil {
-			return outcome{err: err}, from, resultFailure
+	out.b = append(out.b, '[')
+	for i := range rev.len() {
+		if i > 0 {
+			out.b = append(out.b, ',')
 		}
-		converted = append(converted, runtime.RawExtension{Raw: data})
+		if err := h.convertOne(out, rev, i); err != nil {
+			return resultFailure, err
+		}
 	}
-	return outcome{objects: converted}, from, resultSuccess
+	return resultSuccess, nil
 }
 
-// convertOne converts one object of the review and encodes it.
-func (h *crdHandler) convertOne(raw runtime.RawExtension, desired string) ([]byte, error) {
-	obj, err := decodeObject(raw)
+// convertOne converts the i-th object of the review and writes it.
+func (h *crdHandler) convertOne(out *jsonWriter, rev *review, i int) error {
+	obj, err := rev.object(i)
 	if err != nil {
-		return nil, newError(h.crd, nil, desired, fmt.Errorf("%w: %w", ErrNotObject, err))
+		return newError(h.crd, nil, rev.desired, fmt.Errorf("%w: %w", ErrNotObject, err))
 	}
-	converted, err := h.convert(h.crd, obj, desired)
+	converted, err := h.convert(h.crd, obj, rev.desired)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	mark := len(out.b)
+	if out.value(converted) {
+		return nil
+	}
+	// A value jsonWriter does not write (none that decoding gives): ask
+	// encoding/json, for the same bytes or the same error.
+	out.b = out.b[:mark]
 	data, err := json.Marshal(converted)
 	if err != nil {
-		return nil, newError(h.crd, converted, desired, fmt.Errorf("encode: %w", err))
+		return newError(h.crd, converted, rev.desired, fmt.Errorf("encode: %w", err))
 	}
-	return data, nil
+	out.b = append(out.b, data...)
+	return nil
 }
 
-// sourceVersion is the version of the review's objects, mixedVersions when
-// they differ, or "" for an empty review. It reads only apiVersion, without
-// decoding the objects twice.
+// sourceVersion is the version of the review's objects, mixedVersions
+// when they differ, or "" for an empty review.
+func (r *review) sourceVersion() string {
+	if r.raw != nil {
+		return sourceVersion(r.raw)
+	}
+	return commonVersion(len(r.objects), func(i int) string {
+		apiVersion, _ := r.objects[i]["apiVersion"].(string)
+		return apiVersion
+	})
+}
+
+// sourceVersion is review.sourceVersion for objects not yet decoded. It
+// reads only apiVersion, without decoding the objects twice.
 func sourceVersion(objects []runtime.RawExtension) string {
-	from := ""
-	for _, raw := range objects {
+	return commonVersion(len(objects), func(i int) string {
 		var header reviewHeader
-		_ = json.Unmarshal(raw.Raw, &header)
-		v := versionOf(header.APIVersion)
+		_ = json.Unmarshal(objects[i].Raw, &header)
+		return header.APIVersion
+	})
+}
+
+// commonVersion returns the version of the n apiVersions apiVersionOf
+// gives, mixedVersions when they differ, or "" when n is 0.
+func commonVersion(n int, apiVersionOf func(i int) string) string {
+	from := ""
+	for i := range n {
+		v := versionOf(apiVersionOf(i))
 		switch {
 		case from == "":
 			from = v

@@ -39,7 +39,7 @@ func newKind(crd *apiextensionsv1.CustomResourceDefinition) (*kind, error) {
 		if err != nil {
 			return nil, fmt.Errorf("version %s: %w", v.Name, err)
 		}
-		k.versions[v.Name] = &version{name: v.Name, schema: schema}
+		k.versions[v.Name] = &version{name: v.Name, apiVersion: crd.Spec.Group + "/" + v.Name, schema: schema}
 	}
 
 	known, ok := knownKinds[crd.Name]

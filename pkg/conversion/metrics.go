@@ -2,6 +2,7 @@ package conversion
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,7 +38,20 @@ type Metrics struct {
 	inFlight   prometheus.Gauge
 	panics     *prometheus.CounterVec
 	certExpiry prometheus.Gauge
+
+	// series caches the children observeReview counts in, by seriesKey,
+	// and latencies the latency children, by CRD: a lookup in a vector
+	// costs more than the counting. A child is made on its first review,
+	// as the vector would make it, so /metrics shows the same series.
+	series    sync.Map
+	latencies sync.Map
 }
+
+// seriesKey is the label values of a review's counters.
+type seriesKey struct{ crd, from, to, result string }
+
+// reviewSeries are the counters of one seriesKey.
+type reviewSeries struct{ reviews, objects prometheus.Counter }
 
 // NewMetrics returns the metrics, registered with the Go and process
 // collectors on a new registry.
@@ -86,9 +100,30 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
 
 // observeReview counts one answered review and its objects.
 func (m *Metrics) observeReview(crd, from, to, result string, objects int, took time.Duration) {
-	m.reviews.WithLabelValues(crd, from, to, result).Inc()
-	m.objects.WithLabelValues(crd, from, to, result).Add(float64(objects))
-	m.latency.WithLabelValues(crd).Observe(took.Seconds())
+	s := m.seriesOf(seriesKey{crd: crd, from: from, to: to, result: result})
+	s.reviews.Inc()
+	s.objects.Add(float64(objects))
+	m.latencyOf(crd).Observe(took.Seconds())
+}
+
+func (m *Metrics) seriesOf(k seriesKey) *reviewSeries {
+	if s, ok := m.series.Load(k); ok {
+		return s.(*reviewSeries)
+	}
+	s := &reviewSeries{
+		reviews: m.reviews.WithLabelValues(k.crd, k.from, k.to, k.result),
+		objects: m.objects.WithLabelValues(k.crd, k.from, k.to, k.result),
+	}
+	actual, _ := m.series.LoadOrStore(k, s)
+	return actual.(*reviewSeries)
+}
+
+func (m *Metrics) latencyOf(crd string) prometheus.Observer {
+	if o, ok := m.latencies.Load(crd); ok {
+		return o.(prometheus.Observer)
+	}
+	actual, _ := m.latencies.LoadOrStore(crd, m.latency.WithLabelValues(crd))
+	return actual.(prometheus.Observer)
 }
 
 // setCertificateExpiry records when the serving certificate expires.

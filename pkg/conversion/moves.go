@@ -70,7 +70,8 @@ func (s shape) fromHub(p path) path {
 // back and forth gives the same object; one that was empty before stays.
 // Nothing at from is not an error; something at to is (ErrConflict).
 func relocate(obj map[string]any, from, to path) error {
-	parents, ok := objectsAlong(obj, from)
+	var along [maxMoveDepth]map[string]any
+	parents, ok := objectsAlong(obj, from, along[:0])
 	if !ok {
 		return nil
 	}
@@ -94,10 +95,15 @@ func relocate(obj map[string]any, from, to path) error {
 	return nil
 }
 
-// objectsAlong returns the objects from obj to the parent of p's last
-// key, and false when one of them is missing or not an object.
-func objectsAlong(obj map[string]any, p path) ([]map[string]any, bool) {
-	out := []map[string]any{obj}
+// maxMoveDepth is the depth of the deepest move's path, so that relocate
+// finds the objects along it without allocating; a deeper one still works.
+const maxMoveDepth = 4
+
+// objectsAlong appends to out the objects from obj to the parent of p's
+// last key, and reports false when one of them is missing or not an
+// object.
+func objectsAlong(obj map[string]any, p path, out []map[string]any) ([]map[string]any, bool) {
+	out = append(out, obj)
 	for _, k := range p[:len(p)-1] {
 		next, ok := out[len(out)-1][k].(map[string]any)
 		if !ok {

@@ -7,7 +7,6 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -25,12 +24,26 @@ const (
 var errBadReview = errors.New("bad ConversionReview")
 
 // review is a ConversionReview of either version, reduced to what
-// conversion needs; apiVersion is the version to answer in.
+// conversion needs; apiVersion is the version to answer in. objects are
+// its objects, decoded; when encoding/json read the review, raw holds
+// them instead, each to be decoded in turn.
 type review struct {
 	apiVersion string
 	uid        types.UID
 	desired    string
-	objects    []runtime.RawExtension
+	objects    []map[string]any
+	raw        []runtime.RawExtension
+}
+
+// len returns the number of objects.
+func (r *review) len() int { return len(r.objects) + len(r.raw) }
+
+// object returns the i-th object, decoding it if need be.
+func (r *review) object(i int) (any, error) {
+	if r.raw != nil {
+		return decodeObject(r.raw[i])
+	}
+	return r.objects[i], nil
 }
 
 // reviewHeader is read first to learn the review's version.
@@ -39,8 +52,20 @@ type reviewHeader struct {
 	Kind       string `json:"kind"`
 }
 
-// decodeReview parses a ConversionReview body of either version.
+// decodeReview parses a ConversionReview body of either version: in one
+// pass when it has the shape the API server sends (readReview), with
+// encoding/json otherwise, which decides on everything else and words the
+// errors.
 func decodeReview(body []byte) (*review, error) {
+	if rev, ok := readReview(string(body)); ok {
+		return rev, nil
+	}
+	return decodeReviewSlowly(body)
+}
+
+// decodeReviewSlowly parses a ConversionReview body with encoding/json:
+// the header first, then the review of the header's version.
+func decodeReviewSlowly(body []byte) (*review, error) {
 	var header reviewHeader
 	if err := json.Unmarshal(body, &header); err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadReview, err)
@@ -67,7 +92,7 @@ func decodeV1(body []byte) (*review, error) {
 		return nil, fmt.Errorf("%w: no request", errBadReview)
 	}
 	r := in.Request
-	return checkReview(&review{apiVersion: reviewV1, uid: r.UID, desired: r.DesiredAPIVersion, objects: r.Objects})
+	return checkReview(&review{apiVersion: reviewV1, uid: r.UID, desired: r.DesiredAPIVersion, raw: rawObjects(r.Objects)})
 }
 
 func decodeV1beta1(body []byte) (*review, error) {
@@ -79,7 +104,16 @@ func decodeV1beta1(body []byte) (*review, error) {
 		return nil, fmt.Errorf("%w: no request", errBadReview)
 	}
 	r := in.Request
-	return checkReview(&review{apiVersion: reviewV1beta1, uid: r.UID, desired: r.DesiredAPIVersion, objects: r.Objects})
+	return checkReview(&review{apiVersion: reviewV1beta1, uid: r.UID, desired: r.DesiredAPIVersion, raw: rawObjects(r.Objects)})
+}
+
+// rawObjects keeps a review without objects apart from one whose objects
+// are decoded: raw is never nil.
+func rawObjects(objects []runtime.RawExtension) []runtime.RawExtension {
+	if objects == nil {
+		return []runtime.RawExtension{}
+	}
+	return objects
 }
 
 func checkReview(r *review) (*review, error) {
@@ -100,32 +134,4 @@ func decodeObject(raw runtime.RawExtension) (any, error) {
 		return nil, err
 	}
 	return obj, nil
-}
-
-// outcome is the answer to a review: the converted objects, or the reason
-// none could be.
-type outcome struct {
-	objects []runtime.RawExtension
-	err     error
-}
-
-// encodeResponse writes the answer in the review's own version, with its
-// uid.
-func encodeResponse(r *review, out outcome) ([]byte, error) {
-	status := metav1.Status{Status: metav1.StatusSuccess}
-	objects := out.objects
-	if out.err != nil {
-		status = metav1.Status{Status: metav1.StatusFailure, Message: out.err.Error()}
-		objects = nil
-	}
-	if r.apiVersion == reviewV1beta1 {
-		return json.Marshal(&apiextensionsv1beta1.ConversionReview{
-			TypeMeta: metav1.TypeMeta{APIVersion: reviewV1beta1, Kind: reviewKind},
-			Response: &apiextensionsv1beta1.ConversionResponse{UID: r.uid, ConvertedObjects: objects, Result: status},
-		})
-	}
-	return json.Marshal(&apiextensionsv1.ConversionReview{
-		TypeMeta: metav1.TypeMeta{APIVersion: reviewV1, Kind: reviewKind},
-		Response: &apiextensionsv1.ConversionResponse{UID: r.uid, ConvertedObjects: objects, Result: status},
-	})
 }
