@@ -29,6 +29,9 @@ const (
 	// settleInterval is migrate's --settle-interval: one API server, no
 	// other to wait for.
 	settleInterval = "1s"
+	// builtinUnserved is migrate's log message where the cluster does not
+	// serve the built-in migration.
+	builtinUnserved = "built-in storage version migration not served, migrating client-side"
 )
 
 // The API groups of the rules a skipped run would have used.

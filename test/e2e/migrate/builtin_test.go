@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
 
 // The kube-controller-manager controllers the built-in migration needs: the
@@ -14,8 +16,12 @@ var migrationControllers = []string{"storage-version-migrator-controller", "garb
 // TestBuiltinMigration starts kube-controller-manager with the storage
 // version migrator and runs --method builtin: the StorageVersionMigration
 // rewrites every object and the controller, not migrate, trims
-// storedVersions.
+// storedVersions. A cluster that does not serve the migration API cannot
+// run it: TestBuiltinFailsWithoutController checks migrate's error there.
 func TestBuiltinMigration(t *testing.T) {
+	if !framework.ServesStorageMigration(t, cp.Config) {
+		t.Skipf("the cluster does not serve %s: no built-in migration to run", framework.StorageMigrationAPI)
+	}
 	const n = 40
 	c := upgraded(t, n)
 	before := c.readAll(t)
