@@ -113,7 +113,7 @@ func (o *planOptions) planner(s *session) (*crds.Planner, *crds.Bundle, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	converter, err := conversion.Embedded()
+	converter, err := conversion.NewRegistry(bundle.CRDs())
 	if err != nil {
 		return nil, nil, err
 	}
