@@ -13,6 +13,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/flomesh-io/init-osm-bootstrap/test/framework"
 )
@@ -239,21 +240,27 @@ func (w *writer) stop(t *testing.T) (int, map[string]string) {
 }
 
 // relabel updates the object through the old version, setting the writer
-// label to value.
+// label to value. A conflict, migrate having rewritten the object between
+// the get and the update, is what any client of optimistic concurrency
+// meets: it reads the object again and retries, as controllers do.
 func (c *cluster) relabel(ctx context.Context, key, value string) error {
 	ns, name, _ := strings.Cut(key, "/")
 	client := c.client.Resource(splitResource(oldVersion)).Namespace(ns)
-	obj, err := client.Get(ctx, name, metav1.GetOptions{})
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		obj, err := client.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("get %s: %w", key, err)
+		}
+		labels := obj.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[writerLabel] = value
+		obj.SetLabels(labels)
+		_, err = client.Update(ctx, obj, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("get %s: %w", key, err)
-	}
-	labels := obj.GetLabels()
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	labels[writerLabel] = value
-	obj.SetLabels(labels)
-	if _, err := client.Update(ctx, obj, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("update %s: %w", key, err)
 	}
 	return nil
