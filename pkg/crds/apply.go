@@ -99,10 +99,16 @@ func (a *Applier) Apply(ctx context.Context, bundle *Bundle) ([]Outcome, error) 
 }
 
 func (a *Applier) listLive(ctx context.Context) (map[string]*apiextensionsv1.CustomResourceDefinition, error) {
+	return ListLive(ctx, a.Client, a.Retry)
+}
+
+// ListLive lists the cluster's CRDs, retrying with retry, by name.
+func ListLive(ctx context.Context, client apiextensionsclient.CustomResourceDefinitionInterface,
+	retry Retrier) (map[string]*apiextensionsv1.CustomResourceDefinition, error) {
 	var list *apiextensionsv1.CustomResourceDefinitionList
-	err := a.Retry(ctx, "list CRDs", func(ctx context.Context) error {
+	err := retry(ctx, "list CRDs", func(ctx context.Context) error {
 		var err error
-		list, err = a.Client.List(ctx, metav1.ListOptions{})
+		list, err = client.List(ctx, metav1.ListOptions{})
 		return err
 	})
 	if err != nil {

@@ -7,25 +7,15 @@ import (
 	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
 )
 
 // targets lists the live CRDs and picks those to migrate.
 func (m *Migrator) targets(ctx context.Context, names []string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	var list *apiextensionsv1.CustomResourceDefinitionList
-	err := m.retry(ctx, "list CRDs", func(ctx context.Context) error {
-		var err error
-		list, err = m.crds.List(ctx, metav1.ListOptions{})
-		return err
-	})
+	live, err := crds.ListLive(ctx, m.crds, m.retry)
 	if err != nil {
-		return nil, fmt.Errorf("list CRDs: %w", err)
-	}
-	live := make(map[string]*apiextensionsv1.CustomResourceDefinition, len(list.Items))
-	for i := range list.Items {
-		live[list.Items[i].Name] = &list.Items[i]
+		return nil, err
 	}
 	return selectTargets(m.bundle.Names(), live, names)
 }
