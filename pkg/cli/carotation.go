@@ -3,13 +3,12 @@ package cli
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/typed/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/certs"
 	"github.com/flomesh-io/init-osm-bootstrap/pkg/crds"
@@ -37,22 +36,19 @@ func (o *applyOptions) advanceCARotation(s *session, client apiextensionsclient.
 func (o *applyOptions) trustCheck(client apiextensionsclient.CustomResourceDefinitionInterface,
 	retry crds.Retrier, conv crds.Conversion) certs.TrustCheck {
 	return func(ctx context.Context, ca *x509.Certificate) ([]string, error) {
-		var list *apiextensionsv1.CustomResourceDefinitionList
-		err := retry(ctx, "list CRDs", func(ctx context.Context) error {
-			var err error
-			list, err = client.List(ctx, metav1.ListOptions{})
-			return err
-		})
+		live, err := crds.ListLive(ctx, client, retry)
 		if err != nil {
-			return nil, fmt.Errorf("list CRDs: %w", err)
+			return nil, err
 		}
 		var untrusting []string
-		for i := range list.Items {
-			cfg := webhookClientConfig(&list.Items[i])
+		for name, crd := range live {
+			cfg := webhookClientConfig(crd)
 			if cfg != nil && callsWebhook(cfg, conv) && !certs.BundleContains(cfg.CABundle, ca) {
-				untrusting = append(untrusting, list.Items[i].Name)
+				untrusting = append(untrusting, name)
 			}
 		}
+		// Sorted, for a log line that reads the same from run to run.
+		slices.Sort(untrusting)
 		return untrusting, nil
 	}
 }

@@ -6,13 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -25,11 +22,6 @@ const (
 	// createWorkers is how many creates are in flight at once: enough to
 	// keep the API server busy on two cores, not so many that they queue.
 	createWorkers = 8
-	// createTimeout bounds the retries of a create the server answers with
-	// NotFound because it only just began serving the CRD.
-	createTimeout = 10 * time.Second
-	// createPoll is how often such a create is tried again.
-	createPoll = 100 * time.Millisecond
 	// listPageSize is the page size of the benchmark's own lists.
 	listPageSize = 1000
 )
@@ -98,7 +90,7 @@ func createSplits(ctx context.Context, cfg *rest.Config, version string, n int) 
 		wg.Go(func() {
 			for i := range work {
 				if errs[w] == nil {
-					errs[w] = createOne(ctx, resource, splitObject(template, i))
+					errs[w] = framework.CreateWhenServed(ctx, resource, splitObject(template, i))
 				}
 			}
 		})
@@ -112,23 +104,6 @@ func createSplits(ctx context.Context, cfg *rest.Config, version string, n int) 
 		if err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// createOne creates obj, waiting out the NotFound of a CRD just installed.
-func createOne(ctx context.Context, resource dynamic.NamespaceableResourceInterface, obj *unstructured.Unstructured) error {
-	client := resource.Namespace(obj.GetNamespace())
-	var createErr error
-	err := wait.PollUntilContextTimeout(ctx, createPoll, createTimeout, true, func(ctx context.Context) (bool, error) {
-		_, createErr = client.Create(ctx, obj, metav1.CreateOptions{})
-		return !apierrors.IsNotFound(createErr), nil
-	})
-	if err != nil {
-		return fmt.Errorf("create TrafficSplit %s: %w (last: %v)", obj.GetName(), err, createErr)
-	}
-	if createErr != nil {
-		return fmt.Errorf("create TrafficSplit %s: %w", obj.GetName(), createErr)
 	}
 	return nil
 }

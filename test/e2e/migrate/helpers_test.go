@@ -11,11 +11,9 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apiextensionsclientv1 "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/typed/apiextensions/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
@@ -29,9 +27,8 @@ const (
 	pollInterval = 100 * time.Millisecond
 	// createWorkers is how many objects a test creates at once.
 	createWorkers = 8
-	// createTimeout bounds the retries of a create the server answers
-	// with NotFound because it only just began serving the CRD.
-	createTimeout = 10 * time.Second
+	// deleteTimeout bounds the wait for a deleted CRD to be gone.
+	deleteTimeout = 10 * time.Second
 	// settleArg shortens the settle interval: one API server needs none.
 	settleArg = "--settle-interval=1s"
 )
@@ -165,21 +162,9 @@ func (c *cluster) createSplits(t *testing.T, version, prefix string, n int) []st
 	return names
 }
 
-// create creates obj, waiting out the NotFound of a CRD just installed.
+// create creates obj in version, once the API server serves it.
 func (c *cluster) create(version string, obj *unstructured.Unstructured) error {
-	client := c.client.Resource(splitResource(version)).Namespace(obj.GetNamespace())
-	var createErr error
-	err := wait.PollUntilContextTimeout(c.ctx, pollInterval, createTimeout, true, func(ctx context.Context) (bool, error) {
-		_, createErr = client.Create(ctx, obj, metav1.CreateOptions{})
-		return !apierrors.IsNotFound(createErr), nil
-	})
-	if err != nil {
-		return fmt.Errorf("create %s: %w (last: %v)", obj.GetName(), err, createErr)
-	}
-	if createErr != nil {
-		return fmt.Errorf("create %s: %w", obj.GetName(), createErr)
-	}
-	return nil
+	return framework.CreateWhenServed(c.ctx, c.client.Resource(splitResource(version)), obj)
 }
 
 // crd reads the TrafficSplit CRD.
